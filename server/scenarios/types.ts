@@ -65,7 +65,10 @@ export interface NodeStep {
     cordon?: boolean;
   };
 }
-export interface WaitStep { wait: { for: Check; timeoutSeconds?: number } }
+/** Polls a check until it passes. id/description/points are optional here. */
+export interface WaitStep {
+  wait: { for: CheckKind & { id?: string; description?: string; points?: number }; timeoutSeconds?: number; pollSeconds?: number };
+}
 
 export type Step = { name?: string } & (
   | RunStep | ApplyStep | DeleteStep | PatchStep | SystemdStep | WriteFileStep
@@ -131,6 +134,12 @@ export type Check = CheckKind & {
   passesBeforeFix?: string;
 };
 
+/** Engine-run anti-cheat guards (graders/guards.ts). */
+export interface ScenarioGuards {
+  /** Default true. Set false when deleting / re-joining a Node is a valid solution. */
+  nodesIntact?: boolean;
+}
+
 export interface Scenario {
   id: string;
   title: string;
@@ -147,6 +156,7 @@ export interface Scenario {
   hints: string[];
   solution: Step[];
   checks: Check[];
+  guards?: ScenarioGuards;
   /** Where it was loaded from (absolute path) — filled by the loader. */
   source?: string;
   /** The pack id (folder name) — filled by the loader. */
