@@ -45,7 +45,7 @@ if ! command -v docker >/dev/null || ! docker_ok; then
   apt_install docker.io
 fi
 # Tools used by the image build (debootstrap rootfs, pause, busybox images).
-apt_install debootstrap jq gcc libc6-dev busybox-static iptables ca-certificates xz-utils zstd
+apt_install debootstrap jq gcc libc6-dev busybox-static iptables ca-certificates apt-utils
 
 # 2. Start dockerd when no engine answers and there is no init to do it for us.
 start_dockerd() {

@@ -45,3 +45,48 @@ new_go_module() {
   (cd "$dir" && GOTOOLCHAIN=$tc go mod init kubedrill.invalid/build >/dev/null 2>&1 &&
     go mod edit -go="${tc#go}" -toolchain=none)
 }
+
+# The Debian mirror this host already uses (no other source is reachable).
+debian_mirror() {
+  local m
+  m=$(grep -rhoE '^(URIs:|deb) *https?://[^ ]+/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null |
+    grep -oE 'https?://[^ ]+' | grep -v security | head -1)
+  echo "${m:-http://deb.debian.org/debian}"
+}
+
+# rootfs_tar NAME "PACKAGES": a cached debootstrap (minbase) of DEBIAN_SUITE
+# with the given packages, as a tar file; prints its path.
+rootfs_tar() {
+  local name=$1 pkgs=$2
+  local out=$KUBEDRILL_CACHE/rootfs/$name.tar key="suite=$DEBIAN_SUITE pkgs=$pkgs"
+  mkdir -p "$KUBEDRILL_CACHE/rootfs"
+  if stamp_ok "$out" "$key" && [ -s "$out" ]; then echo "$out"; return 0; fi
+  local dir=$WORK/debootstrap-$name
+  rm -rf "$dir"
+  log "debootstrap $name: $pkgs"
+  debootstrap --variant=minbase --include="$(echo "$pkgs" | tr ' ' ',')" "$DEBIAN_SUITE" "$dir" "$(debian_mirror)" >"$WORK/debootstrap-$name.log" 2>&1 ||
+    { tail -20 "$WORK/debootstrap-$name.log" >&2; die "debootstrap $name failed (log: $WORK/debootstrap-$name.log)"; }
+  chroot "$dir" apt-get clean
+  rm -rf "$dir"/var/lib/apt/lists/* "$dir"/var/cache/apt/*.bin
+  tar -C "$dir" --numeric-owner -cf "$out.tmp" .
+  mv "$out.tmp" "$out"; rm -rf "$dir"
+  stamp_write "$out" "$key"
+  echo "$out"
+}
+
+# image_present REF KEY: the image exists and was built from the same inputs.
+image_present() {
+  local have
+  have=$(docker image inspect -f '{{ index .Config.Labels "dev.kubedrill.build-key" }}' "$1" 2>/dev/null) || return 1
+  [ "$have" = "$(printf '%s' "$2" | sha256sum | cut -c1-16)" ]
+}
+# import_dir DIR REF KEY [--change ...]: a directory tree as an image.
+import_dir() {
+  local dir=$1 ref=$2 key=$3; shift 3
+  local k; k=$(printf '%s' "$key" | sha256sum | cut -c1-16)
+  tar -C "$dir" --numeric-owner -c . | docker import \
+    --change "LABEL dev.kubedrill.build-key=$k" \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    "$@" - "$ref" >/dev/null
+  log "image $ref: built"
+}
