@@ -1,0 +1,98 @@
+/**
+ * Kubedrill server entry point.
+ *
+ *   tsx server/main.ts [--host 127.0.0.1] [--port 4280] [--packs dir ...]
+ *                      [--allow-origin URL ...] [--allow-host NAME ...]
+ *
+ * Binds 127.0.0.1 unless told otherwise (--host or KUBEDRILL_HOST): the
+ * terminals give root shells in the cluster nodes.
+ */
+import { createServer } from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, InvalidArgumentError } from 'commander';
+import { createApp } from './http/app.js';
+import type { EngineApi } from './engine/types.js';
+
+type Engine = EngineApi & { shutdown(): Promise<void> };
+type CreateEngine = (opts: { packs: string[]; log?: (l: string) => void }) => Promise<Engine>;
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+function parsePort(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('port must be an integer 0..65535');
+  return n;
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+export async function main(argv = process.argv): Promise<void> {
+  const program = new Command()
+    .name('kubedrill')
+    .description('CKA exam-practice simulator on real kind clusters')
+    .option('--host <addr>', 'address to bind (env KUBEDRILL_HOST)', process.env.KUBEDRILL_HOST || '127.0.0.1')
+    .option('--port <n>', 'port to listen on (env KUBEDRILL_PORT)', parsePort, process.env.KUBEDRILL_PORT ? parsePort(process.env.KUBEDRILL_PORT) : 4280)
+    .option('--packs <dir...>', 'scenario pack folders', [path.join(repoRoot, 'scenarios', 'core')])
+    .option('--allow-origin <url>', 'extra origin allowed to use the API and WebSockets (repeatable)', collect, [])
+    .option('--allow-host <name>', 'extra Host name the server answers to (repeatable)', collect, [])
+    .option('--web-dist <dir>', 'built web app folder', path.join(repoRoot, 'web', 'dist'))
+    .parse(argv);
+  const o = program.opts<{ host: string; port: number; packs: string[]; allowOrigin: string[]; allowHost: string[]; webDist: string }>();
+
+  const log = (l: string) => process.stderr.write(`[kubedrill] ${l}\n`);
+  const packs = o.packs.map((p) => path.resolve(p));
+
+  // Imported at run time so this file type-checks before the engine lands.
+  const enginePath = './engine/engine.js';
+  const { createEngine } = (await import(enginePath)) as { createEngine: CreateEngine };
+  const engine = await createEngine({ packs, log });
+
+  const allowedHosts = [...o.allowHost];
+  if (o.host !== '127.0.0.1' && o.host !== 'localhost' && o.host !== '::1' && o.host !== '0.0.0.0' && o.host !== '::') allowedHosts.push(o.host);
+  if (o.host === '0.0.0.0' || o.host === '::')
+    log('WARNING: listening on all interfaces; anyone who can reach this port and knows a session token gets root shells in its nodes');
+
+  const { app, attachWebSockets, close } = createApp(engine, { log, allowedOrigins: o.allowOrigin, allowedHosts, webDist: o.webDist });
+  const server = createServer(app);
+  attachWebSockets(server);
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host, () => resolve());
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : o.port;
+  const shownHost = o.host === '0.0.0.0' || o.host === '::' ? '127.0.0.1' : o.host.includes(':') ? `[${o.host}]` : o.host;
+  process.stdout.write(`Kubedrill is running at http://${shownHost}:${port}/\n`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) {
+      log(`${signal} again: exiting now`);
+      process.exit(130);
+    }
+    stopping = true;
+    log(`${signal}: shutting down (deleting session clusters) ...`);
+    close();
+    server.close();
+    server.closeAllConnections();
+    try {
+      await engine.shutdown();
+      log('bye');
+      process.exit(0);
+    } catch (e) {
+      log(`shutdown failed: ${(e as Error).message}`);
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((e: unknown) => {
+    process.stderr.write(`kubedrill: ${(e as Error).message}\n`);
+    process.exit(1);
+  });
+}
