@@ -1,5 +1,6 @@
 import type { ExecResult } from '../clusters/driver.js';
 import type { Check } from '../server/scenarios/types.js';
+import type { PlaceholderVars } from '../server/steps/placeholders.js';
 
 /**
  * What a check may ask of a live cluster. The engine implements it on a
@@ -11,8 +12,10 @@ export interface ClusterView {
   getJson(args: string[]): Promise<unknown | null>;
   /** Runs a bash script on a node (by alias), script on stdin. */
   runOnNode(alias: string, script: string, timeoutMs?: number): Promise<ExecResult>;
-  /** Real node name for an alias. */
+  /** Real node name for an alias (throws for an alias the cluster does not have). */
   nodeName(alias: string): string;
+  /** Values for {{cluster}} and {{nodes.<alias>}} in checks. */
+  placeholders(): PlaceholderVars;
 }
 
 export interface CheckResult {
