@@ -1,0 +1,95 @@
+/**
+ * The kubedrill command line: a small dispatcher. Each subcommand lives in
+ * its own module; this file only parses arguments and sets exit codes.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { execa } from 'execa';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a whole number ≥ 1, got "${v}"`);
+  return n;
+}
+function collect(v: string, prev: string[]): string[] {
+  return [...prev, v];
+}
+
+export async function main(argv = process.argv): Promise<void> {
+  const program = new Command().name('kubedrill').description('CKA exam-practice simulator on real kind clusters');
+
+  program
+    .command('lint')
+    .description('check every scenario file of a pack (schema, ids, node aliases); exit 1 on any error')
+    .argument('<pack>', 'pack folder')
+    .action(async (dir: string) => {
+      const { lintPack } = await import('./lint.js');
+      const result = await lintPack(path.resolve(dir));
+      process.stdout.write(result.output.endsWith('\n') ? result.output : `${result.output}\n`);
+      process.exitCode = result.exitCode;
+    });
+
+  program
+    .command('validate')
+    .description('prove a pack on real clusters: faults → 0 %, reference solution → 100 %')
+    .argument('<pack>', 'pack folder')
+    .option('-s, --scenario <id>', 'only this scenario (repeatable)', collect, [])
+    .option('--runs <n>', 'run each scenario n times on fresh clusters (flake check)', positiveInt, 1)
+    .option('-j, --concurrency <n>', 'clusters at once', positiveInt, 1)
+    .option('--junit <file>', 'write JUnit XML')
+    .option('--keep-failed', 'keep the cluster of a failed scenario for debugging')
+    .option('--image <ref>', 'node image (default: the offline image if built, else kindest/node)')
+    .action(async (dir: string, o: { scenario: string[]; runs: number; concurrency: number; junit?: string; keepFailed?: boolean; image?: string }) => {
+      const { validatePack } = await import('./validate.js');
+      const { runs, loadErrors } = await validatePack(path.resolve(dir), {
+        scenarios: o.scenario,
+        runs: o.runs,
+        concurrency: o.concurrency,
+        junit: o.junit,
+        keepFailed: o.keepFailed,
+        nodeImage: o.image,
+      });
+      process.exitCode = runs.every((r) => r.ok) && loadErrors.length === 0 && runs.length > 0 ? 0 : 1;
+    });
+
+  const image = program.command('image').description('node images');
+  image
+    .command('build')
+    .description('build the offline kind node image from source (Go modules + Debian), cached')
+    .option('--from-source', 'build everything from source (the only mode; kept for clarity)')
+    .action(async () => {
+      const r = await execa('bash', [path.join(repoRoot, 'clusters/image/build.sh')], { stdio: 'inherit', reject: false });
+      process.exitCode = r.exitCode ?? 1;
+    });
+
+  program
+    .command('host-setup')
+    .description('make this machine able to run kind clusters (Docker, privileged containers, inotify)')
+    .action(async () => {
+      const r = await execa('bash', [path.join(repoRoot, 'clusters/host/setup.sh')], { stdio: 'inherit', reject: false });
+      process.exitCode = r.exitCode ?? 1;
+    });
+
+  program
+    .command('clusters')
+    .description('list Kubedrill clusters; --clean deletes those whose owner process is gone')
+    .option('--clean', 'delete orphaned clusters')
+    .action(async (o: { clean?: boolean }) => {
+      const { KindDockerDriver } = await import('../clusters/kind-docker.js');
+      const { ClusterRegistry } = await import('../server/engine/registry.js');
+      const driver = new KindDockerDriver();
+      const registry = new ClusterRegistry(driver, (l) => process.stdout.write(`${l}\n`));
+      if (o.clean) await registry.deleteOrphans();
+      for (const c of await driver.list()) process.stdout.write(`${c}\towner pid ${registry.owner(c) ?? '-'}\n`);
+    });
+
+  await program.parseAsync(argv);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`kubedrill: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

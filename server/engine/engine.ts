@@ -1,0 +1,301 @@
+/**
+ * The engine: scenarios, sessions and their events around the lifecycle in
+ * lifecycle.ts. One session = one learner working one scenario on one
+ * cluster of its own.
+ */
+import { randomBytes } from 'node:crypto';
+import type { ClusterDriver, ClusterNode } from '../../clusters/driver.js';
+import { KindDockerDriver } from '../../clusters/kind-docker.js';
+import type { GradeReport } from '../../graders/types.js';
+import { loadPack } from '../scenarios/loader.js';
+import type { Scenario } from '../scenarios/types.js';
+import { describeStep, fillPlaceholders } from '../steps/index.js';
+import { bringUp, gradeCluster, teardown, type LifecycleContext } from './lifecycle.js';
+import { resolveNodeImage } from './node-image.js';
+import { ClusterRegistry } from './registry.js';
+import {
+  ConflictError,
+  NotFoundError,
+  type EngineApi,
+  type ScenarioSummary,
+  type SessionEvent,
+  type SessionInfo,
+  type Stage,
+} from './types.js';
+
+export interface EngineOptions {
+  packs: string[];
+  log?: (line: string) => void;
+  driver?: ClusterDriver;
+  nodeImage?: string;
+  /** Delete orphaned Kubedrill clusters at start (default true). */
+  cleanOrphans?: boolean;
+}
+
+interface Session {
+  info: SessionInfo;
+  scenario: Scenario;
+  ctx: LifecycleContext;
+  events: SessionEvent[];
+  listeners: Set<(e: SessionEvent) => void>;
+  started: number;
+  abort: AbortController;
+  busy?: Promise<unknown>;
+}
+
+const MAX_EVENTS = 2000;
+export const SESSION_ID = /^[a-f0-9]{12}$/;
+
+export class Engine implements EngineApi {
+  readonly scenarios = new Map<string, Scenario>();
+  private readonly sessions = new Map<string, Session>();
+  private readonly log: (line: string) => void;
+
+  constructor(
+    readonly driver: ClusterDriver,
+    readonly nodeImage: string,
+    private readonly registry: ClusterRegistry,
+    scenarios: Scenario[],
+    log?: (line: string) => void,
+  ) {
+    this.log = log ?? (() => {});
+    for (const s of scenarios) this.scenarios.set(s.id, s);
+  }
+
+  listScenarios(): ScenarioSummary[] {
+    return [...this.scenarios.values()].map((s) => ({
+      id: s.id,
+      pack: s.pack ?? 'core',
+      title: s.title,
+      domain: s.domain,
+      difficulty: s.difficulty,
+      minutes: s.minutes,
+      summary: s.summary,
+      workers: s.cluster.workers,
+      hintCount: s.hints.length,
+    }));
+  }
+
+  scenario(id: string): Scenario {
+    const s = this.scenarios.get(id);
+    if (!s) throw new NotFoundError(`unknown scenario "${id}"`);
+    return s;
+  }
+
+  startSession(scenarioId: string): SessionInfo {
+    const scenario = this.scenario(scenarioId);
+    const id = randomBytes(6).toString('hex');
+    const cluster = `kd-${id.slice(0, 8)}`;
+    const abort = new AbortController();
+    const session: Session = {
+      scenario,
+      events: [],
+      listeners: new Set(),
+      started: Date.now(),
+      abort,
+      info: {
+        id,
+        scenarioId,
+        cluster,
+        stage: 'queued',
+        createdAt: new Date().toISOString(),
+        nodes: [],
+        hintsRevealed: 0,
+        solutionViewed: false,
+        timings: {},
+      },
+      ctx: undefined as unknown as LifecycleContext,
+    };
+    session.ctx = {
+      driver: this.driver,
+      scenario,
+      cluster,
+      nodeImage: this.nodeImage,
+      nodes: [],
+      signal: abort.signal,
+      log: (line) => this.emit(session, { type: 'log', message: line }),
+      stage: (stage) => this.setStage(session, stage),
+    };
+    this.sessions.set(id, session);
+    this.emit(session, { type: 'log', message: `session ${id}: scenario ${scenarioId} on cluster ${cluster} (${this.nodeImage})` });
+    session.busy = this.bringUp(session);
+    return this.getSession(id);
+  }
+
+  private async bringUp(session: Session): Promise<void> {
+    const t0 = Date.now();
+    try {
+      await this.registry.claim(session.info.cluster);
+      await bringUp(session.ctx);
+      session.info.nodes = session.ctx.nodes;
+      session.info.task = fillPlaceholders(session.scenario.task, this.placeholders(session.ctx));
+      session.info.readyAt = new Date().toISOString();
+      session.info.timings.ready = Date.now() - t0;
+      this.setStage(session, 'ready');
+    } catch (e) {
+      this.fail(session, e);
+    }
+  }
+
+  private placeholders(ctx: LifecycleContext) {
+    return { cluster: ctx.cluster, nodes: Object.fromEntries(ctx.nodes.map((n) => [n.alias, n.name])) };
+  }
+
+  private fail(session: Session, e: unknown): void {
+    const message = e instanceof Error ? e.message : String(e);
+    session.info.error = message;
+    this.emit(session, { type: 'error', message });
+    this.setStage(session, 'failed');
+  }
+
+  getSession(id: string): SessionInfo {
+    return structuredClone(this.session(id).info);
+  }
+
+  private session(id: string): Session {
+    const s = SESSION_ID.test(id) ? this.sessions.get(id) : undefined;
+    if (!s) throw new NotFoundError(`unknown session "${id}"`);
+    return s;
+  }
+
+  listSessions(): SessionInfo[] {
+    return [...this.sessions.values()].map((s) => structuredClone(s.info));
+  }
+
+  subscribe(sessionId: string, listener: (e: SessionEvent) => void): () => void {
+    const s = this.session(sessionId);
+    s.listeners.add(listener);
+    return () => s.listeners.delete(listener);
+  }
+
+  history(sessionId: string): SessionEvent[] {
+    return [...this.session(sessionId).events];
+  }
+
+  async check(sessionId: string): Promise<GradeReport> {
+    const s = this.session(sessionId);
+    this.requireStage(s, ['ready']);
+    this.setStage(s, 'grading');
+    try {
+      const report = await gradeCluster(s.ctx);
+      s.info.lastGrade = report;
+      s.info.timings.grading = report.durationMs;
+      this.emit(s, { type: 'grade', message: `score ${report.score}/${report.maxScore} (${report.percent}%)`, grade: report });
+      return report;
+    } finally {
+      this.setStage(s, 'ready');
+    }
+  }
+
+  revealHint(sessionId: string): { index: number; text: string; total: number } {
+    const s = this.session(sessionId);
+    const total = s.scenario.hints.length;
+    if (total === 0) throw new ConflictError('this scenario has no hints');
+    const index = Math.min(s.info.hintsRevealed, total - 1);
+    s.info.hintsRevealed = Math.min(total, s.info.hintsRevealed + 1);
+    const text = s.ctx.nodes.length ? fillPlaceholders(s.scenario.hints[index], this.placeholders(s.ctx)) : s.scenario.hints[index];
+    return { index, text, total };
+  }
+
+  viewSolution(sessionId: string): { steps: string } {
+    const s = this.session(sessionId);
+    s.info.solutionViewed = true;
+    const filled = s.ctx.nodes.length ? fillPlaceholders(s.scenario.solution, this.placeholders(s.ctx)) : s.scenario.solution;
+    return { steps: filled.map((step) => describeStep(step)).join('\n\n') };
+  }
+
+  /** Back to the initial broken state: a fresh cluster, the same scenario. */
+  async reset(sessionId: string): Promise<void> {
+    const s = this.session(sessionId);
+    this.requireStage(s, ['ready', 'failed']);
+    this.setStage(s, 'resetting');
+    s.info.lastGrade = undefined;
+    s.info.error = undefined;
+    try {
+      await teardown(s.ctx).catch((e) => s.ctx.log(`delete before reset: ${(e as Error).message}`));
+      s.ctx.nodes = [];
+      s.info.nodes = [];
+      s.ctx.identity = undefined;
+    } catch (e) {
+      this.fail(s, e);
+      return;
+    }
+    s.busy = this.bringUp(s);
+    await s.busy;
+  }
+
+  async end(sessionId: string): Promise<void> {
+    const s = this.session(sessionId);
+    if (s.info.stage === 'ended' || s.info.stage === 'ending') return;
+    s.abort.abort();
+    this.setStage(s, 'ending');
+    await s.busy?.catch(() => {});
+    try {
+      await teardown(s.ctx);
+    } catch (e) {
+      this.emit(s, { type: 'error', message: (e as Error).message });
+    }
+    this.registry.release(s.info.cluster);
+    this.setStage(s, 'ended');
+  }
+
+  shell(sessionId: string, nodeName: string): { file: string; args: string[] } {
+    const s = this.session(sessionId);
+    // A learner reaches only the nodes of their own session.
+    const node = s.info.nodes.find((n: ClusterNode) => n.name === nodeName);
+    if (!node) throw new NotFoundError(`node "${nodeName}" is not part of session ${sessionId}`);
+    if (!['ready', 'grading'].includes(s.info.stage)) throw new ConflictError(`session is ${s.info.stage}, not ready`);
+    return this.driver.interactiveShell(node.name);
+  }
+
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.sessions.keys()].map((id) => this.end(id).catch(() => {})));
+  }
+
+  private requireStage(s: Session, ok: Stage[]): void {
+    if (!ok.includes(s.info.stage)) throw new ConflictError(`session ${s.info.id} is ${s.info.stage}; this needs ${ok.join(' or ')}`);
+  }
+
+  private setStage(s: Session, stage: Stage): void {
+    if (s.info.stage === stage) return;
+    if (s.info.stage !== 'queued' && !(s.info.stage in s.info.timings)) {
+      s.info.timings[s.info.stage] = Date.now() - s.started;
+    }
+    s.info.stage = stage;
+    this.emit(s, { type: 'stage', stage, message: stage });
+  }
+
+  private emit(s: Session, e: Omit<SessionEvent, 'sessionId' | 'at' | 'elapsedMs'>): void {
+    const event: SessionEvent = { sessionId: s.info.id, at: new Date().toISOString(), elapsedMs: Date.now() - s.started, ...e };
+    s.events.push(event);
+    if (s.events.length > MAX_EVENTS) s.events.splice(0, s.events.length - MAX_EVENTS);
+    if (e.type !== 'log' || process.env.KUBEDRILL_VERBOSE) this.log(`[${s.info.id}] ${e.message}`);
+    for (const l of s.listeners) {
+      try {
+        l(event);
+      } catch {
+        // A broken subscriber must not stop the lifecycle.
+      }
+    }
+  }
+}
+
+/** Loads the packs, checks the driver, cleans orphans, picks the node image. */
+export async function createEngine(opts: EngineOptions): Promise<Engine> {
+  const log = opts.log ?? (() => {});
+  const scenarios: Scenario[] = [];
+  for (const dir of opts.packs) {
+    const loaded = loadPack(dir);
+    for (const err of loaded.errors) log(`scenario error: ${err.message}`);
+    scenarios.push(...loaded.scenarios);
+    log(`pack ${loaded.pack.id}: ${loaded.scenarios.length} scenarios${loaded.errors.length ? `, ${loaded.errors.length} with errors` : ''}`);
+  }
+  const driver = opts.driver ?? new KindDockerDriver();
+  await driver.preflight();
+  const registry = new ClusterRegistry(driver, log);
+  if (opts.cleanOrphans !== false) await registry.deleteOrphans();
+  const nodeImage = opts.nodeImage ?? (await resolveNodeImage(driver, log));
+  return new Engine(driver, nodeImage, registry, scenarios, log);
+}
+
+export { describeStep };
