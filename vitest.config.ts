@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // The closing line "N passed, N failed" is what CI logs are read for.
+    reporters: ['default', './test/summary-reporter.ts'],
     projects: [
       {
         test: {

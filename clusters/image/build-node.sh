@@ -9,7 +9,7 @@
 NODE_IMAGE=${NODE_IMAGE:-kubedrill/node:$K8S_VERSION}
 NODE_PKGS="systemd systemd-sysv dbus conntrack iptables nftables iproute2 ethtool util-linux mount kmod
   libseccomp2 pigz e2fsprogs bash ca-certificates curl jq procps runc containernetworking-plugins
-  vim-nox nano less bash-completion iputils-ping dnsutils netcat-openbsd openssl tree psmisc"
+  vim nano less bash-completion iputils-ping dnsutils netcat-openbsd openssl tree psmisc"
 NODE_PKGS=$(echo $NODE_PKGS)
 DEB_REV=1.1
 

@@ -10,7 +10,7 @@ import type { GradeReport } from '../../graders/types.js';
 import { loadPack } from '../scenarios/loader.js';
 import type { Scenario } from '../scenarios/types.js';
 import { describeStep, fillPlaceholders } from '../steps/index.js';
-import { bringUp, gradeCluster, teardown, type LifecycleContext } from './lifecycle.js';
+import { applySolution, bringUp, gradeCluster, teardown, type LifecycleContext } from './lifecycle.js';
 import { resolveNodeImage } from './node-image.js';
 import { ClusterRegistry } from './registry.js';
 import {
@@ -202,6 +202,18 @@ export class Engine implements EngineApi {
     s.info.solutionViewed = true;
     const filled = s.ctx.nodes.length ? fillPlaceholders(s.scenario.solution, this.placeholders(s.ctx)) : s.scenario.solution;
     return { steps: filled.map((step) => describeStep(step)).join('\n\n') };
+  }
+
+  /**
+   * Runs the reference solution on the session's cluster (instructor demos,
+   * tests). Marks the solution as viewed: a learner's history shows it.
+   */
+  async applyReferenceSolution(sessionId: string): Promise<void> {
+    const s = this.session(sessionId);
+    this.requireStage(s, ['ready']);
+    s.info.solutionViewed = true;
+    this.emit(s, { type: 'log', message: 'applying the reference solution' });
+    await applySolution(s.ctx);
   }
 
   /** Back to the initial broken state: a fresh cluster, the same scenario. */
