@@ -13,6 +13,17 @@ export default defineConfig({
         },
       },
       {
+        // Chromium (playwright-core) against the HTTP layer + built web app, fake engine. Skips without /usr/bin/chromium.
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 240_000,
+          fileParallelism: false,
+        },
+      },
+      {
         // Real kind clusters: slow, and they share the Docker engine, so one file at a time.
         test: {
           name: 'e2e',
