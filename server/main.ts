@@ -12,10 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { createApp } from './http/app.js';
-import type { EngineApi } from './engine/types.js';
-
-type Engine = EngineApi & { shutdown(): Promise<void> };
-type CreateEngine = (opts: { packs: string[]; log?: (l: string) => void }) => Promise<Engine>;
+import { createEngine } from './engine/engine.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -43,9 +40,6 @@ export async function main(argv = process.argv): Promise<void> {
   const log = (l: string) => process.stderr.write(`[kubedrill] ${l}\n`);
   const packs = o.packs.map((p) => path.resolve(p));
 
-  // Imported at run time so this file type-checks before the engine lands.
-  const enginePath = './engine/engine.js';
-  const { createEngine } = (await import(enginePath)) as { createEngine: CreateEngine };
   const engine = await createEngine({ packs, log });
 
   const allowedHosts = [...o.allowHost];
