@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import yaml from 'js-yaml';
+import { dump } from 'js-yaml';
 import {
   CLUSTER_PREFIX,
   type ClusterDriver,
@@ -51,7 +51,7 @@ export function kindConfigFor(spec: ClusterSpec): string {
     ],
   };
   if (spec.kubeadmConfigPatches?.length) config.kubeadmConfigPatches = spec.kubeadmConfigPatches;
-  return yaml.dump(config, { lineWidth: -1 });
+  return dump(config, { lineWidth: -1 });
 }
 
 /** Argument vector for `kind create cluster` (never a shell string). */

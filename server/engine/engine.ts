@@ -12,6 +12,7 @@ import type { Scenario } from '../scenarios/types.js';
 import { describeStep, fillPlaceholders } from '../steps/index.js';
 import { applySolution, bringUp, gradeCluster, teardown, type LifecycleContext } from './lifecycle.js';
 import { resolveNodeImage } from './node-image.js';
+import { solutionMarkdown } from './solution-text.js';
 import { ClusterRegistry } from './registry.js';
 import {
   ConflictError,
@@ -201,7 +202,7 @@ export class Engine implements EngineApi {
     const s = this.session(sessionId);
     s.info.solutionViewed = true;
     const filled = s.ctx.nodes.length ? fillPlaceholders(s.scenario.solution, this.placeholders(s.ctx)) : s.scenario.solution;
-    return { steps: filled.map((step) => describeStep(step)).join('\n\n') };
+    return { steps: solutionMarkdown(filled) };
   }
 
   /**
