@@ -94,7 +94,10 @@ interface NodeJson {
 }
 
 /** All nodes Ready, CoreDNS available, every DaemonSet in kube-system ready. */
-export async function waitForClusterHealthy(ctx: LifecycleContext, timeoutMs = 300_000): Promise<void> {
+export async function waitForClusterHealthy(
+  ctx: Pick<LifecycleContext, 'driver' | 'nodes' | 'log' | 'signal'>,
+  timeoutMs = 300_000,
+): Promise<void> {
   const kubectl = kubectlOn(ctx.driver, ctx.nodes);
   const deadline = Date.now() + timeoutMs;
   let last = '';

@@ -1,0 +1,23 @@
+/**
+ * Our own scenario pack through `validate` on real clusters: every
+ * scenario scores 0 after its faults (except checks marked passesBeforeFix)
+ * and 100 % after its reference solution. KUBEDRILL_VALIDATE_RUNS=2 adds the
+ * flake check; KUBEDRILL_VALIDATE_CONCURRENCY sets clusters at once.
+ */
+import { describe, expect, it } from 'vitest';
+import { validatePack } from '../../cli/validate.js';
+import { corePack, realDriver, say } from './support.js';
+
+describe('core scenario pack', () => {
+  it('validates every scenario on fresh real clusters', async () => {
+    const { driver, nodeImage } = await realDriver();
+    const runs = Number(process.env.KUBEDRILL_VALIDATE_RUNS ?? 1);
+    const concurrency = Number(process.env.KUBEDRILL_VALIDATE_CONCURRENCY ?? 2);
+    const only = process.env.KUBEDRILL_VALIDATE_SCENARIOS?.split(',').filter(Boolean);
+    const result = await validatePack(corePack, { driver, nodeImage, runs, concurrency, scenarios: only, out: say, junit: 'test-results/validate-core.xml' });
+    expect(result.loadErrors).toEqual([]);
+    expect(result.runs.length).toBeGreaterThanOrEqual(only?.length ?? 20);
+    const failed = result.runs.filter((r) => !r.ok).map((r) => `${r.scenario}#${r.run}: ${r.problems.join('; ')}`);
+    expect(failed).toEqual([]);
+  }, 85 * 60_000);
+});
