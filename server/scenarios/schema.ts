@@ -164,7 +164,24 @@ export function validateScenarioData(
   doc: Document,
   lineCounter: LineCounter,
 ): ScenarioError[] {
-  const validate = validator();
+  return validateAgainst(validator(), file, data, doc, lineCounter);
+}
+
+/** Compiles another Kubedrill JSON Schema (e.g. exams) with the same AJV settings. */
+export function compileSchema(schema: object): ValidateFunction {
+  const ajv = new Ajv({ allErrors: true, verbose: true, useDefaults: true, strict: false });
+  (addFormatsModule as unknown as (a: Ajv) => void)(ajv);
+  return ajv.compile(schema);
+}
+
+/** Runs a compiled schema and returns located, learner-readable errors (defaults are filled in `data`). */
+export function validateAgainst(
+  validate: ValidateFunction,
+  file: string,
+  data: unknown,
+  doc: Document,
+  lineCounter: LineCounter,
+): ScenarioError[] {
   if (validate(data)) return [];
   const errors = (validate.errors ?? []) as ErrorObject[];
 
