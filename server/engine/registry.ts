@@ -22,8 +22,23 @@ export class ClusterRegistry {
     mkdirSync(this.dir, { recursive: true });
   }
 
-  async claim(cluster: string): Promise<void> {
-    writeFileSync(path.join(this.dir, cluster), JSON.stringify({ pid: process.pid, at: new Date().toISOString() }));
+  /**
+   * Records this process as the cluster's owner. `keepUntil` (ISO time) keeps
+   * the cluster through a restart: deleteOrphans leaves it alone until then
+   * even when the owner is gone (a running mock exam resumes on restart).
+   */
+  async claim(cluster: string, opts: { keepUntil?: string; holder?: string } = {}): Promise<void> {
+    writeFileSync(path.join(this.dir, cluster), JSON.stringify({ pid: process.pid, at: new Date().toISOString(), ...opts }));
+  }
+
+  /** A claim's keepUntil time (ms) when still in the future. */
+  keptUntil(cluster: string): number | undefined {
+    try {
+      const t = Date.parse(JSON.parse(readFileSync(path.join(this.dir, cluster), 'utf8')).keepUntil);
+      return Number.isFinite(t) && t > Date.now() ? t : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   release(cluster: string): void {
@@ -43,6 +58,7 @@ export class ClusterRegistry {
     for (const cluster of await this.driver.list()) {
       const pid = this.owner(cluster);
       if (pid !== undefined && pid !== process.pid && alive(pid)) continue;
+      if (this.keptUntil(cluster) !== undefined) continue;
       this.log(`deleting orphaned cluster ${cluster}`);
       try {
         await this.driver.delete(cluster);
@@ -54,7 +70,7 @@ export class ClusterRegistry {
     }
     for (const f of readdirSync(this.dir)) {
       const pid = this.owner(f);
-      if (pid === undefined || !alive(pid)) this.release(f);
+      if ((pid === undefined || !alive(pid)) && this.keptUntil(f) === undefined) this.release(f);
     }
     return deleted;
   }
