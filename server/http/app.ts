@@ -32,6 +32,7 @@ import {
   parseCookies,
   type HostPolicy,
 } from './security.js';
+import { HttpError } from './errors.js';
 import { TerminalManager } from './terminals.js';
 
 export interface AppOptions {
@@ -50,6 +51,28 @@ export interface AppOptions {
   /** Mark cookies Secure (when served behind TLS). */
   secureCookies?: boolean;
   log?: (line: string) => void;
+  /** More API routes and WebSockets (mock exams, progress): e.g. server/http/exams.ts. */
+  extensions?: AppExtension[];
+}
+
+/** What an extension gets: the shared terminal manager, the WebSocket server and helpers. */
+export interface ExtensionContext {
+  terminals: TerminalManager;
+  wss: WebSocketServer;
+  /** Tracks a socket so close() terminates it. */
+  track(ws: WebSocket): void;
+  reject(socket: Duplex, status: number, code: string, message: string): void;
+  secureCookies: boolean;
+  log: (line: string) => void;
+}
+
+export interface AppExtension {
+  /** Mounted on the /api router (after the session routes, before the 404 fallback). */
+  router?(ctx: ExtensionContext): express.Router;
+  /** WebSocket paths it serves; Host and Origin are checked before upgrade() is called. */
+  wsPaths?: string[];
+  upgrade?(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, ctx: ExtensionContext): void;
+  close?(): void;
 }
 
 export interface CreatedApp {
@@ -59,17 +82,6 @@ export interface CreatedApp {
   close(): void;
   terminals: TerminalManager;
   tokens: OwnerTokens;
-}
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
-  }
 }
 
 const STAGES_WITH_SHELL = new Set(['ready', 'grading', 'resetting']);
@@ -92,6 +104,9 @@ export function createApp(engine: EngineApi, opts: AppOptions = {}): CreatedApp 
   /** Hint texts and solution revealed so far, so a reload shows them again. */
   const revealed = new Map<string, { hints: string[]; solution?: string }>();
   const sockets = new Set<WebSocket>();
+  // maxPayload is above the 64 KiB protocol limit so an oversized frame gets a
+  // clear error frame instead of a dropped connection.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
   const webDist = opts.webDist ?? DEFAULT_WEB_DIST;
 
   const app = express();
@@ -240,6 +255,9 @@ export function createApp(engine: EngineApi, opts: AppOptions = {}): CreatedApp 
     res.json({ ended: true, session: after ? view(after) : undefined });
   });
 
+  const extensions = opts.extensions ?? [];
+  for (const ext of extensions) if (ext.router) api.use(ext.router(extCtx()));
+
   api.use((req, _res, next) => {
     next(new HttpError(404, 'not_found', `no API route ${req.method} ${req.path}`));
   });
@@ -295,9 +313,19 @@ export function createApp(engine: EngineApi, opts: AppOptions = {}): CreatedApp 
   });
 
   // ---- WebSockets -----------------------------------------------------------
-  // maxPayload is above the 64 KiB protocol limit so an oversized frame gets a
-  // clear error frame instead of a dropped connection.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  function extCtx(): ExtensionContext {
+    return {
+      terminals,
+      wss,
+      track: (ws) => {
+        sockets.add(ws);
+        ws.on('close', () => sockets.delete(ws));
+      },
+      reject,
+      secureCookies: !!opts.secureCookies,
+      log,
+    };
+  }
 
   function reject(socket: Duplex, status: number, code: string, message: string): void {
     const body = JSON.stringify({ error: code, message });
@@ -315,10 +343,12 @@ export function createApp(engine: EngineApi, opts: AppOptions = {}): CreatedApp 
     } catch {
       return reject(socket, 400, 'bad_request', 'malformed URL');
     }
-    if (url.pathname !== '/ws/events' && url.pathname !== '/ws/terminal') return reject(socket, 404, 'not_found', `no WebSocket at ${url.pathname}`);
+    const ext = extensions.find((e) => e.wsPaths?.includes(url.pathname));
+    if (url.pathname !== '/ws/events' && url.pathname !== '/ws/terminal' && !ext) return reject(socket, 404, 'not_found', `no WebSocket at ${url.pathname}`);
     if (!hostAllowed(req.headers.host, policy)) return reject(socket, 403, 'forbidden_host', 'Host header not allowed');
     if (!originAllowed(req.headers.origin, req.headers.host, policy))
       return reject(socket, 403, 'forbidden_origin', `Origin ${req.headers.origin ?? '(none)'} may not open this WebSocket`);
+    if (ext) return ext.upgrade!(req, socket, head, url, extCtx());
     const sessionId = url.searchParams.get('session') ?? '';
     if (!sessionRe.test(sessionId)) return reject(socket, 400, 'bad_request', `session must match ${sessionRe.source}`);
     let info: SessionInfo;
@@ -419,6 +449,7 @@ export function createApp(engine: EngineApi, opts: AppOptions = {}): CreatedApp 
       });
     },
     close() {
+      for (const ext of extensions) ext.close?.();
       terminals.closeAll();
       for (const ws of sockets) ws.terminate();
       wss.close();
