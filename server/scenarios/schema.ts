@@ -241,7 +241,7 @@ export function validateAgainst(
         break;
       case 'pattern':
         message =
-          String(segments.at(-1)) === 'node' || String(segments.at(-1)) === 'name'
+          (String(segments.at(-1)) === 'node' || String(segments.at(-1)) === 'name') && String(e.params.pattern).includes('control-plane')
             ? `must be a node alias (control-plane, worker, worker2, ...) (got ${describeValue(e.data)})`
             : `must match ${e.params.pattern} (got ${describeValue(e.data)})`;
         break;
