@@ -55,7 +55,7 @@ export class Engine implements EngineApi {
   constructor(
     readonly driver: ClusterDriver,
     readonly nodeImage: string,
-    private readonly registry: ClusterRegistry,
+    readonly registry: ClusterRegistry,
     scenarios: Scenario[],
     log?: (line: string) => void,
   ) {
