@@ -13,6 +13,13 @@ import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { createApp } from './http/app.js';
 import { createEngine } from './engine/engine.js';
+import { lifecycleOps } from './exams/cluster-ops.js';
+import { DEFAULT_EXAMS_DIR, loadExams } from './exams/loader.js';
+import { ExamService } from './exams/service.js';
+import { examsExtension } from './http/exams.js';
+import { progressExtension } from './http/progress.js';
+import { ProgressStore, defaultDbPath } from './progress/store.js';
+import { withProgress } from './progress/with-progress.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -34,20 +41,48 @@ export async function main(argv = process.argv): Promise<void> {
     .option('--allow-origin <url>', 'extra origin allowed to use the API and WebSockets (repeatable)', collect, [])
     .option('--allow-host <name>', 'extra Host name the server answers to (repeatable)', collect, [])
     .option('--web-dist <dir>', 'built web app folder', path.join(repoRoot, 'web', 'dist'))
+    .option('--exams <dir>', 'mock exam folder', DEFAULT_EXAMS_DIR)
+    .option('--db <file>', 'progress database (env KUBEDRILL_DB; default $KUBEDRILL_STATE_DIR/kubedrill.db)')
     .parse(argv);
-  const o = program.opts<{ host: string; port: number; packs: string[]; allowOrigin: string[]; allowHost: string[]; webDist: string }>();
+  const o = program.opts<{ host: string; port: number; packs: string[]; allowOrigin: string[]; allowHost: string[]; webDist: string; exams: string; db?: string }>();
 
   const log = (l: string) => process.stderr.write(`[kubedrill] ${l}\n`);
   const packs = o.packs.map((p) => path.resolve(p));
 
-  const engine = await createEngine({ packs, log });
+  const store = new ProgressStore(o.db ? path.resolve(o.db) : defaultDbPath());
+  log(`progress database ${store.file}`);
+  const closed = store.closeAbandonedTrainingAttempts();
+  if (closed) log(`closed ${closed} training attempt(s) left open by the previous run`);
+  // Orphan cleanup keeps the clusters of running exams (registry keepUntil).
+  const realEngine = await createEngine({ packs, log });
+  const engine = withProgress(realEngine, store, log);
+  const loadedExams = loadExams(o.exams, realEngine.scenarios);
+  for (const err of loadedExams.errors) log(`exam error: ${err.message}`);
+  log(`exams: ${loadedExams.exams.map((e) => e.id).join(', ') || '(none)'}`);
+  const exams = new ExamService({
+    ops: lifecycleOps(realEngine.driver, realEngine.nodeImage),
+    store,
+    scenarios: realEngine.scenarios,
+    exams: loadedExams.exams,
+    registry: realEngine.registry,
+    log,
+  });
+  const resumed = await exams.resume();
+  if (resumed.length) log(`resumed exam run(s) ${resumed.join(', ')}`);
+  const catalog = () => realEngine.listScenarios().map((s) => ({ id: s.id, domain: s.domain, title: s.title }));
 
   const allowedHosts = [...o.allowHost];
   if (o.host !== '127.0.0.1' && o.host !== 'localhost' && o.host !== '::1' && o.host !== '0.0.0.0' && o.host !== '::') allowedHosts.push(o.host);
   if (o.host === '0.0.0.0' || o.host === '::')
     log('WARNING: listening on all interfaces; anyone who can reach this port and knows a session token gets root shells in its nodes');
 
-  const { app, attachWebSockets, close } = createApp(engine, { log, allowedOrigins: o.allowOrigin, allowedHosts, webDist: o.webDist });
+  const { app, attachWebSockets, close } = createApp(engine, {
+    log,
+    allowedOrigins: o.allowOrigin,
+    allowedHosts,
+    webDist: o.webDist,
+    extensions: [examsExtension(exams), progressExtension(store, catalog)],
+  });
   const server = createServer(app);
   attachWebSockets(server);
 
@@ -67,12 +102,16 @@ export async function main(argv = process.argv): Promise<void> {
       process.exit(130);
     }
     stopping = true;
-    log(`${signal}: shutting down (deleting session clusters) ...`);
+    log(`${signal}: shutting down (deleting session clusters; a running exam keeps its clusters and resumes at the next start) ...`);
     close();
     server.close();
     server.closeAllConnections();
     try {
-      await engine.shutdown();
+      await exams.shutdown();
+      // End sessions through the progress decorator so their attempts are closed.
+      await Promise.all(engine.listSessions().map((s) => engine.end(s.id).catch(() => {})));
+      await realEngine.shutdown();
+      store.close();
       log('bye');
       process.exit(0);
     } catch (e) {
