@@ -1,12 +1,20 @@
 import { useEffect, useState } from 'react';
 import { ScenarioList } from './ScenarioList.js';
 import { SessionPage } from './SessionPage.js';
+import { ExamList } from './ExamList.js';
+import { ExamPage } from './ExamPage.js';
+import { ProgressPage } from './ProgressPage.js';
 
-type Route = { page: 'list' } | { page: 'session'; id: string };
+type Route = { page: 'list' } | { page: 'session'; id: string } | { page: 'exams' } | { page: 'exam'; id: string } | { page: 'progress' };
 
 function parseHash(): Route {
   const m = /^#\/session\/([A-Za-z0-9_-]{1,64})$/.exec(location.hash);
-  return m ? { page: 'session', id: m[1]! } : { page: 'list' };
+  if (m) return { page: 'session', id: m[1]! };
+  const e = /^#\/exam\/([a-f0-9]{12})$/.exec(location.hash);
+  if (e) return { page: 'exam', id: e[1]! };
+  if (location.hash === '#/exams') return { page: 'exams' };
+  if (location.hash === '#/progress') return { page: 'progress' };
+  return { page: 'list' };
 }
 
 export function App() {
@@ -16,5 +24,9 @@ export function App() {
     window.addEventListener('hashchange', on);
     return () => window.removeEventListener('hashchange', on);
   }, []);
-  return route.page === 'session' ? <SessionPage key={route.id} id={route.id} /> : <ScenarioList />;
+  if (route.page === 'session') return <SessionPage key={route.id} id={route.id} />;
+  if (route.page === 'exam') return <ExamPage key={route.id} id={route.id} />;
+  if (route.page === 'exams') return <ExamList />;
+  if (route.page === 'progress') return <ProgressPage />;
+  return <ScenarioList />;
 }

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { api, ApiError, type ScenarioSummary } from './api.js';
 import { ClockIcon, DOMAINS, DifficultyBadge, Logo, domainLabel } from './common.js';
+import { NavLinks } from './NavLinks.js';
 import type { CkaDomain } from '../../server/scenarios/types.js';
 
 type MySession = { id: string; scenarioId: string; stage: string; createdAt: string };
@@ -51,6 +52,7 @@ export function ScenarioList() {
       <header className="topbar">
         <Logo />
         <span className="topbar-sub">CKA practice on real kind clusters</span>
+        <NavLinks current="scenarios" />
       </header>
       <main className="list-main">
         {live.length > 0 && (

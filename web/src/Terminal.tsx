@@ -33,7 +33,11 @@ const THEME = {
 const enc = new TextEncoder();
 
 export interface TerminalPaneProps {
+  /** Session id, or any owner key of the socket (an exam run id with `socketPath`). */
   sessionId: string;
+  /** WebSocket path and id parameter; default ws/terminal?session=<sessionId>. */
+  socketPath?: string;
+  idParam?: string;
   node: string;
   active: boolean;
   onStatus?: (node: string, s: Status) => void;
@@ -43,7 +47,7 @@ export interface TerminalPaneProps {
  * One xterm per node, attached to /ws/terminal. Input goes out as binary
  * frames, resizes as JSON; the server keeps the shell across reconnects.
  */
-export function TerminalPane({ sessionId, node, active, onStatus }: TerminalPaneProps) {
+export function TerminalPane({ sessionId, node, active, onStatus, socketPath = 'ws/terminal', idParam = 'session' }: TerminalPaneProps) {
   const hostRef = useRef<HTMLDivElement>(null);
   const termRef = useRef<XTerm | null>(null);
   const fitRef = useRef<FitAddon | null>(null);
@@ -155,7 +159,7 @@ export function TerminalPane({ sessionId, node, active, onStatus }: TerminalPane
       } catch {
         /* hidden */
       }
-      const ws = new WebSocket(wsUrl('ws/terminal', { session: sessionId, node, cols: term.cols, rows: term.rows }));
+      const ws = new WebSocket(wsUrl(socketPath, { [idParam]: sessionId, node, cols: term.cols, rows: term.rows }));
       ws.binaryType = 'arraybuffer';
       wsRef.current = ws;
       let endedByServer: Status | null = null;
@@ -211,7 +215,7 @@ export function TerminalPane({ sessionId, node, active, onStatus }: TerminalPane
       wsRef.current?.close();
       wsRef.current = null;
     };
-  }, [sessionId, node, reconnectKey]);
+  }, [sessionId, node, reconnectKey, socketPath, idParam]);
 
   // Fit and focus when the tab becomes visible.
   useEffect(() => {
