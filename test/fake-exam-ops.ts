@@ -75,7 +75,7 @@ export function fakeExamOps(o: { stepMs?: number; fail?: string } = {}): FakeExa
         const passed = lines.includes('all') || lines.includes(c.id);
         return {
           id: c.id,
-          description: c.description.replace(/\{\{[^}]*\}\}/g, spec.kindName),
+          description: c.description.replace(/\{\{\s*nodes\.([a-z0-9-]+)\s*\}\}/g, (_m, a: string) => `${spec.kindName}-${a}`).replace(/\{\{\s*cluster\s*\}\}/g, spec.kindName),
           points: passed ? c.points : 0,
           maxPoints: c.points,
           passed,
