@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterDriver, ClusterNode, ClusterSpec, ExecOptions, ExecResult } from '../../clusters/driver.js';
+import { qualifiedImage } from '../../server/engine/lifecycle.js';
 import { lifecycleOps } from '../../server/exams/cluster-ops.js';
 import { loadPack } from '../../server/scenarios/loader.js';
 import type { Scenario } from '../../server/scenarios/types.js';
@@ -72,7 +73,8 @@ describe('lifecycleOps (exam clusters)', () => {
     expect(up.identity?.nodes).toEqual({ 'kd-xabc123-b-control-plane': 'uid-0', 'kd-xabc123-b-worker': 'uid-1' });
     // Images of both tasks were looked for in the nodes.
     const images = calls.filter((c) => c.argv[0] === 'ctr').map((c) => c.argv.at(-1));
-    expect(new Set(images)).toEqual(new Set(['name==docker.io/library/nginx:1.22', 'name==docker.io/library/busybox:1.35']));
+    const wanted = ['service-no-endpoints', 'default-storageclass-switch'].flatMap((id) => scenarios.get(id)!.cluster.images ?? []);
+    expect(new Set(images)).toEqual(new Set(wanted.map((i) => `name==${qualifiedImage(i)}`)));
     // Task 1 setup, task 1 fault, then task 2 setup.
     const applied = calls.filter((c) => c.argv.includes('apply')).map((c) => /kind: (\w+)\s+metadata:\s+name: ([\w-]+)/.exec(c.stdin ?? '')?.slice(1, 3).join('/'));
     expect(applied).toEqual(['Namespace/store', 'Service/checkout', 'StorageClass/fast-local']);
