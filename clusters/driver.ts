@@ -16,6 +16,8 @@ export interface ClusterSpec {
   workers: number;
   /** Extra kubeadm config patches (YAML strings), merged by kind. */
   kubeadmConfigPatches?: string[];
+  /** containerd config patches (TOML strings), merged by kind. */
+  containerdConfigPatches?: string[];
   /** Labels recorded on the cluster so an operator can see who made it. */
   labels?: Record<string, string>;
 }

@@ -51,6 +51,7 @@ export function kindConfigFor(spec: ClusterSpec): string {
     ],
   };
   if (spec.kubeadmConfigPatches?.length) config.kubeadmConfigPatches = spec.kubeadmConfigPatches;
+  if (spec.containerdConfigPatches?.length) config.containerdConfigPatches = spec.containerdConfigPatches;
   return dump(config, { lineWidth: -1 });
 }
 

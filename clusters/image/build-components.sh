@@ -42,7 +42,8 @@ build_etcd() { # VERSION TOOLCHAIN WITH_TOOLS
   fi
   go_main_build etcd "$v" "$tc" "$reqs" "$pkgs"
   local out=$BIN_CACHE/etcd-$v
-  "$out/etcd" --version | grep -q "etcd Version: ${v#v}" || die "etcd $v: wrong version: $("$out/etcd" --version | head -1)"
+  local said; said=$("$out/etcd" --version)
+  [[ $said == *"etcd Version: ${v#v}"* ]] || die "etcd $v: wrong version: ${said%%$'\n'*}"
 }
 
 build_coredns() { # VERSION TOOLCHAIN
@@ -99,8 +100,11 @@ build_all_components() {
     "github.com/rancher/local-path-provisioner@$LOCAL_PATH_PROVISIONER_VERSION" "github.com/rancher/local-path-provisioner=local-path-provisioner" \
     "-X main.VERSION=$LOCAL_PATH_PROVISIONER_VERSION"
   go_main_build kind "$KIND_VERSION" "$KIND_GO" "sigs.k8s.io/kind@$KIND_VERSION" "sigs.k8s.io/kind"
-  GONOSUMDB=sigs.k8s.io/cri-tools GONOSUMCHECK=1 GOFLAGS="$GOFLAGS" \
-    go_main_build crictl "$CRICTL_VERSION" "$K8S_GO" "sigs.k8s.io/cri-tools@$CRICTL_VERSION" "sigs.k8s.io/cri-tools/cmd/crictl" \
+  # cri-tools v1.34.0 pins release candidates of cri-api/cri-client that the
+  # checksum database does not know; require the released v0.34 patch instead.
+  GONOSUMDB=sigs.k8s.io/cri-tools \
+    go_main_build crictl "$CRICTL_VERSION" "$K8S_GO" \
+    "sigs.k8s.io/cri-tools@$CRICTL_VERSION k8s.io/cri-api@v0.${K8S_VERSION#v1.} k8s.io/cri-client@v0.${K8S_VERSION#v1.}" "sigs.k8s.io/cri-tools/cmd/crictl" \
     "-X sigs.k8s.io/cri-tools/pkg/version.Version=$CRICTL_VERSION"
   build_pause "$PAUSE_VERSION"
   build_pause "$UPGRADE_PAUSE_VERSION"

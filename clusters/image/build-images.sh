@@ -7,7 +7,7 @@
 FILES=$IMAGE_DIR/files
 NETD_IMAGE=kubedrill.local/netd:$(sha256sum "$FILES/kubedrill-netd" "$FILES/iptables-wrapper" | sha256sum | cut -c1-10)
 LPP_IMAGE=kubedrill.local/local-path-provisioner:$LOCAL_PATH_PROVISIONER_VERSION
-BUSYBOX_IMAGE=docker.io/library/busybox:1.35
+BUSYBOX_IMAGE=docker.io/library/busybox:1.37
 NGINX_IMAGE=docker.io/library/nginx:1.22
 
 # scratch_image REF KEY ENTRY FILE...: an image holding only static binaries.
@@ -101,16 +101,23 @@ local_path_images() {
 }
 
 busybox_image() {
-  local key; key="busybox-static $(dpkg-query -W -f '${Version}' busybox-static)"
+  # Debian trixie's busybox 1.37 with the glibc it was built for. (bookworm's
+  # 1.35 crashes on `wget -T`, and a static glibc cannot resolve names.)
+  local bb libc; bb=$(debian_download trixie busybox); libc=$(debian_download trixie libc6)
+  local key; key="$(basename "$bb") $(basename "$libc")"
   image_present "$BUSYBOX_IMAGE" "$key" && { log "image $BUSYBOX_IMAGE: cached"; return 0; }
   local dir; dir=$(mktemp -d "$WORK/img.XXXXXX")
-  mkdir -p "$dir/bin" "$dir/tmp" "$dir/etc" "$dir/root" "$dir/var/www"
+  dpkg-deb -x "$libc" "$dir"; dpkg-deb -x "$bb" "$dir"
+  rm -rf "$dir/usr/share"
+  ln -s usr/bin "$dir/bin"; ln -s usr/sbin "$dir/sbin"; ln -s usr/lib "$dir/lib"; ln -s usr/lib64 "$dir/lib64"
+  mkdir -p "$dir/tmp" "$dir/etc" "$dir/root" "$dir/var/www"
   chmod 1777 "$dir/tmp"
-  cp /bin/busybox "$dir/bin/busybox"
-  local a; for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -s busybox "$dir/bin/$a"; done
+  local a; for a in $(chroot "$dir" /usr/bin/busybox --list); do
+    [ -e "$dir/usr/bin/$a" ] || ln -s busybox "$dir/usr/bin/$a"; done
   printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$dir/etc/passwd"
   printf 'root:x:0:\nnobody:x:65534:\n' >"$dir/etc/group"
-  import_dir "$dir" "$BUSYBOX_IMAGE" "$key" --change 'ENV PATH=/bin' --change 'CMD ["sh"]'
+  printf 'passwd: files\ngroup: files\nhosts: files dns\n' >"$dir/etc/nsswitch.conf"
+  import_dir "$dir" "$BUSYBOX_IMAGE" "$key" --change 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin' --change 'CMD ["sh"]'
   rm -rf "$dir"
 }
 
@@ -125,7 +132,7 @@ nginx_image() {
     ln -sf /dev/stderr "$1/var/log/nginx/error.log"
   }
   debian_image "$NGINX_IMAGE" "root=$(cat "$root.stamp") $(sha256sum "$FILES"/nginx-*)" "$root" setup_nginx \
-    --change 'CMD ["nginx", "-g", "daemon off;"]' --change 'EXPOSE 80' --change 'STOPSIGNAL SIGQUIT'
+    --change 'CMD ["nginx", "-g", "daemon off;"]' --change 'EXPOSE 80'
 }
 
 build_all_images() {

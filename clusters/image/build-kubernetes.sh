@@ -38,7 +38,7 @@ pkgs=(); for b in $BINS; do pkgs+=("k8s.io/kubernetes/cmd/$b"); done
 log "kubernetes $V: go build (${BINS}) with $TC"
 rm -rf "$OUT.tmp"; mkdir -p "$OUT.tmp"
 CGO_ENABLED=0 go build -p "$(nproc)" -ldflags "$LD" -o "$OUT.tmp/" "${pkgs[@]}"
-"$OUT.tmp/kubeadm" version -o short | grep -qx "$V" || die "kubeadm is stamped $("$OUT.tmp/kubeadm" version -o short), want $V"
+[ "$("$OUT.tmp/kubeadm" version -o short)" = "$V" ] || die "kubeadm is stamped $("$OUT.tmp/kubeadm" version -o short), want $V"
 rm -rf "$OUT"; mv "$OUT.tmp" "$OUT"
 stamp_write "$OUT" "$KEY"
 log "kubernetes $V: built into $OUT"

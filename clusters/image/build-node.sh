@@ -39,18 +39,7 @@ CONTROL
   echo "$deb"
 }
 
-containerd_deb() {
-  local out=$KUBEDRILL_CACHE/debs tmp=$WORK/apt-trixie v=$CONTAINERD_DEB_VERSION
-  local deb; deb=$(ls "$out"/containerd_"${v//\~/%7e}"_amd64.deb "$out"/containerd_"$v"_amd64.deb 2>/dev/null | head -1 || true)
-  [ -n "$deb" ] && { echo "$deb"; return; }
-  mkdir -p "$tmp/lists/partial" "$tmp/cache/archives/partial" "$out"
-  echo "deb $(debian_mirror) trixie main" >"$tmp/sources.list"
-  local opts=(-o "Dir::Etc::SourceList=$tmp/sources.list" -o Dir::Etc::SourceParts=/dev/null
-    -o "Dir::State::Lists=$tmp/lists" -o "Dir::Cache=$tmp/cache" -o APT::Get::List-Cleanup=0)
-  apt-get "${opts[@]}" update -qq >&2
-  (cd "$out" && apt-get "${opts[@]}" download "containerd=$v" >&2)
-  ls "$out"/containerd_*_amd64.deb | head -1
-}
+containerd_deb() { debian_download trixie "containerd=$CONTAINERD_DEB_VERSION"; }
 
 # kind's node files at the pinned kind version, from the Go module cache.
 kind_files() { echo "$(moddir "sigs.k8s.io/kind@$KIND_VERSION")/images/base/files"; }
@@ -64,9 +53,27 @@ storage_manifest() { # -> stdout: kind's default storage manifest, our images
 stage_rootfs() { # DIR
   local root=$1 kf; kf=$(kind_files)
   tar -C "$root" -xf "$(rootfs_tar node "$NODE_PKGS")"
+  # Packages first (kind's files below replace their default configs):
+  # containerd from trixie (bookworm's 1.6 is too old), then our Kubernetes
+  # .debs, held like a real kubeadm install.
+  local debs=() b
+  cp "$(containerd_deb)" "$root/tmp/containerd.deb"
+  chroot "$root" dpkg -i /tmp/containerd.deb >/dev/null
+  for b in kubeadm kubelet kubectl; do cp "$(deb_for "$b" "$K8S_VERSION")" "$root/tmp/$b.deb"; debs+=("/tmp/$b.deb"); done
+  chroot "$root" dpkg -i "${debs[@]}" >/dev/null
+  chroot "$root" apt-mark hold kubeadm kubelet kubectl >/dev/null
+  rm -f "$root"/tmp/*.deb
   # kind's node files (entrypoint, units, containerd config, sysctls).
-  cp -a "$kf"/. "$root"/
+  # The module cache holds them read-only and without exec bits: give files
+  # ordinary modes and make the scripts executable.
+  cp -r --no-preserve=mode "$kf"/. "$root"/
   rm -rf "$root/LICENSES"
+  chmod 0755 "$root"/usr/local/bin/entrypoint "$root"/usr/local/bin/clean-install "$root"/kind/bin/*.sh
+  # Nodes run without CAP_SYS_RESOURCE on some hosts (and rootless): runc
+  # then cannot lower a pod's oom_score_adj and every sandbox fails with
+  # "can't get final child's PID from pipe". Clamp to containerd's own value.
+  sed -i 's/restrict_oom_score_adj = false/restrict_oom_score_adj = true/' "$root/etc/containerd/config.toml"
+  grep -q 'restrict_oom_score_adj = true' "$root/etc/containerd/config.toml" || die "containerd config: restrict_oom_score_adj not set"
   # Debian installs containerd in /usr/bin, kind's unit expects /usr/local/bin.
   sed -i 's#^ExecStart=/usr/local/bin/containerd#ExecStart=/usr/bin/containerd#' "$root/etc/systemd/system/containerd.service"
   # kind's base image build steps, replicated (see kind images/base/Dockerfile).
@@ -75,15 +82,6 @@ stage_rootfs() { # DIR
     "$root"/lib/systemd/system/sockets.target.wants/*initctl* "$root"/lib/systemd/system/basic.target.wants/*
   echo "ReadKMsg=no" >>"$root/etc/systemd/journald.conf"
   ln -sf /lib/systemd/systemd "$root/sbin/init"
-  # Packages: containerd from trixie (bookworm's 1.6 is too old), then our
-  # Kubernetes .debs, held like a real kubeadm install.
-  local debs=() b
-  cp "$(containerd_deb)" "$root/tmp/containerd.deb"
-  chroot "$root" dpkg -i /tmp/containerd.deb >/dev/null
-  for b in kubeadm kubelet kubectl; do cp "$(deb_for "$b" "$K8S_VERSION")" "$root/tmp/$b.deb"; debs+=("/tmp/$b.deb"); done
-  chroot "$root" dpkg -i "${debs[@]}" >/dev/null
-  chroot "$root" apt-mark hold kubeadm kubelet kubectl >/dev/null
-  rm -f "$root"/tmp/*.deb
   chroot "$root" systemctl enable kubelet.service containerd.service undo-mount-hacks.service >/dev/null 2>&1
   chroot "$root" systemctl mask systemd-binfmt.service >/dev/null 2>&1
   mkdir -p "$root/etc/kubernetes/manifests" "$root/opt/cni/bin" "$root/kind/manifests"
@@ -144,10 +142,14 @@ preload_images() { # IMAGE_LIST_FILE BASE_IMAGE
   sleep 2
   docker commit \
     --change 'ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]' \
-    --change 'ENV container=docker' --change 'STOPSIGNAL SIGRTMIN+3' \
-    --change "LABEL dev.kubedrill.build-key=$NODE_KEY" \
-    "$c" "$NODE_IMAGE" >/dev/null
+    --change 'ENV container=docker' \
+    "$c" "$NODE_IMAGE.tmp" >/dev/null
   docker rm -f "$c" >/dev/null
+  # docker commit cannot set STOPSIGNAL (systemd stops cleanly on
+  # SIGRTMIN+3); a one-line build on top adds it without a layer.
+  printf 'FROM %s\nSTOPSIGNAL SIGRTMIN+3\nLABEL dev.kubedrill.build-key=%s\n' "$NODE_IMAGE.tmp" "$NODE_KEY" |
+    DOCKER_BUILDKIT=0 docker build -q -t "$NODE_IMAGE" - >/dev/null
+  docker rmi "$NODE_IMAGE.tmp" >/dev/null
 }
 
 image_list() {

@@ -90,3 +90,22 @@ import_dir() {
     "$@" - "$ref" >/dev/null
   log "image $ref: built"
 }
+
+# debian_download SUITE PACKAGE[=VERSION]: a .deb from another Debian suite of
+# the same mirror (e.g. trixie), cached in $KUBEDRILL_CACHE/debs; prints its path.
+debian_download() {
+  local suite=$1 spec=$2 out=$KUBEDRILL_CACHE/debs tmp=$WORK/apt-$1
+  local name=${spec%%=*} ver=""
+  [[ $spec == *=* ]] && ver=${spec#*=}
+  mkdir -p "$tmp/lists/partial" "$tmp/cache/archives/partial" "$out/$suite"
+  local found; found=$(ls "$out/$suite/${name}_"*"_amd64.deb" "$out/$suite/${name}_"*"_all.deb" 2>/dev/null | head -1 || true)
+  if [ -n "$found" ] && { [ -z "$ver" ] || [ "$(dpkg-deb -f "$found" Version)" = "$ver" ]; }; then echo "$found"; return; fi
+  echo "deb $(debian_mirror) $suite main" >"$tmp/sources.list"
+  local opts=(-o "Dir::Etc::SourceList=$tmp/sources.list" -o Dir::Etc::SourceParts=/dev/null
+    -o "Dir::State::Lists=$tmp/lists" -o "Dir::Cache=$tmp/cache" -o APT::Get::List-Cleanup=0)
+  [ -n "$(ls "$tmp/lists" 2>/dev/null | grep -v partial)" ] || apt-get "${opts[@]}" update -qq >&2
+  rm -f "$out/$suite/${name}_"*.deb
+  (cd "$out/$suite" && apt-get "${opts[@]}" download "$spec" >/dev/null 2>&1) ||
+    { apt-get "${opts[@]}" update -qq >&2; (cd "$out/$suite" && apt-get "${opts[@]}" download "$spec" >&2); }
+  ls "$out/$suite/${name}_"*.deb | head -1
+}

@@ -61,6 +61,14 @@ export async function bringUp(ctx: LifecycleContext): Promise<void> {
  */
 export const CGROUP_V1_PATCH = 'kind: KubeletConfiguration\nfailCgroupV1: false\n';
 
+/**
+ * Where the host withholds CAP_SYS_RESOURCE from containers (some VMs,
+ * rootless engines), runc inside a node cannot lower a pod's oom_score_adj
+ * and no pod starts. Clamping to containerd's own score avoids that and
+ * changes nothing elsewhere (containerd runs at -999 in kind nodes).
+ */
+export const OOM_SCORE_PATCH = '[plugins."io.containerd.grpc.v1.cri"]\n  restrict_oom_score_adj = true\n';
+
 export async function provisionCluster(ctx: LifecycleContext): Promise<void> {
   await ctx.driver.create(
     {
@@ -68,6 +76,7 @@ export async function provisionCluster(ctx: LifecycleContext): Promise<void> {
       image: ctx.nodeImage,
       workers: ctx.scenario.cluster.workers,
       kubeadmConfigPatches: [CGROUP_V1_PATCH],
+      containerdConfigPatches: [OOM_SCORE_PATCH],
     },
     ctx.log,
     ctx.signal,
