@@ -66,6 +66,7 @@ export async function validateScenario(
   const tag = `[${scenario.id}#${run}]`;
   const result: ScenarioRun = { scenario: scenario.id, run, ok: false, problems: [], seconds: { total: 0, bringUp: 0, solve: 0, teardown: 0 } };
   const t0 = Date.now();
+  let lastStage = '';
   const ctx: LifecycleContext = {
     driver: env.driver,
     scenario,
@@ -73,7 +74,10 @@ export async function validateScenario(
     nodeImage: env.nodeImage,
     nodes: [],
     log: (l) => (process.env.KUBEDRILL_VERBOSE ? env.out(`${tag} ${l}`) : undefined),
-    stage: (s) => env.out(`${tag} ${s}`),
+    stage: (s) => {
+      if (s !== lastStage) env.out(`${tag} ${s}`);
+      lastStage = s;
+    },
   };
   await env.registry.claim(cluster);
   try {
