@@ -30,7 +30,8 @@ async function waitReady(id: string, timeoutMs = 10 * 60_000): Promise<SessionIn
   }
 }
 
-describe.each(['kubelet-stopped', 'kube-proxy-deleted', 'taint-pending'])('scenario %s on a real cluster', (scenarioId) => {
+// The three run at once, each on its own cluster, as three learners would.
+describe.concurrent.each(['kubelet-stopped', 'kube-proxy-deleted', 'taint-pending'])('scenario %s on a real cluster', (scenarioId) => {
   it('scores below 100 % when broken and 100 % after the reference solution', async () => {
     const t0 = Date.now();
     const started = engine.startSession(scenarioId);
