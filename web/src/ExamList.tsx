@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { ApiError } from './api.js';
+import { ApiError } from './request.js';
 import { ClockIcon, Logo, domainLabel, fmtDuration } from './common.js';
 import { examApi, type ExamSummary, type MyRun } from './examApi.js';
 import { Markdown } from './Markdown.js';

@@ -1,9 +1,12 @@
 import { useCallback, useEffect, useRef, useState, type MutableRefObject } from 'react';
-import { ApiError } from './api.js';
+import { CheckResults } from './CheckResults.js';
 import { ConfirmDialog, Logo, domainLabel, fmtDuration, useTick } from './common.js';
+import { EventLog } from './EventLog.js';
 import { examApi, subscribeExam, type ExamEvent, type ExamRunView } from './examApi.js';
 import { Markdown } from './Markdown.js';
+import { LoadFailedPage, LoadingPage } from './PageStates.js';
 import { TerminalPane } from './Terminal.js';
+import { TerminalPanel, TerminalTabs } from './TerminalTabs.js';
 import './exam.css';
 
 type Results = NonNullable<ExamRunView['results']>;
@@ -52,33 +55,9 @@ export function ExamPage({ id }: { id: string }) {
   }, [run?.title]);
 
   if (loadError) {
-    const gone = loadError instanceof ApiError && (loadError.status === 404 || loadError.status === 403);
-    return (
-      <div className="page">
-        <header className="topbar">
-          <Logo />
-        </header>
-        <main className="center-msg">
-          <h1>{gone ? 'Exam not available' : 'Could not load the exam'}</h1>
-          <p>{loadError.message}</p>
-          {gone && <p className="muted">Only the browser that started an exam can open it.</p>}
-          <a className="btn btn-primary" href="#/exams">
-            Back to exams
-          </a>
-        </main>
-      </div>
-    );
+    return <LoadFailedPage error={loadError} what="exam" goneNote="Only the browser that started an exam can open it." backHref="#/exams" backLabel="Back to exams" />;
   }
-  if (!run) {
-    return (
-      <div className="page">
-        <header className="topbar">
-          <Logo />
-        </header>
-        <main className="center-msg muted">Loading exam…</main>
-      </div>
-    );
-  }
+  if (!run) return <LoadingPage>Loading exam…</LoadingPage>;
   return (
     <div className="page exam-page" data-state={run.state} data-run={run.id}>
       {run.state === 'running' ? (
@@ -99,13 +78,8 @@ function ExamSetup({ run, events }: { run: ExamRunView; events: ExamEvent[] }) {
   const grading = run.state === 'grading';
   const now = useTick(!failed);
   const elapsed = now - Date.parse(run.createdAt);
-  const logRef = useRef<HTMLPreElement>(null);
   const [busy, setBusy] = useState(false);
   const lines = events.filter((e) => e.type !== 'alert');
-  useEffect(() => {
-    const el = logRef.current;
-    if (el) el.scrollTop = el.scrollHeight;
-  }, [lines.length]);
   const cancel = async () => {
     setBusy(true);
     try {
@@ -152,13 +126,10 @@ function ExamSetup({ run, events }: { run: ExamRunView; events: ExamEvent[] }) {
               ))}
             </ul>
           )}
-          <pre className="log" ref={logRef} tabIndex={0} aria-label="Set-up output">
-            {lines.map((e, i) => (
-              <div key={i} className={`log-line log-${e.type === 'cluster' || e.type === 'state' ? 'stage' : e.type}`}>
-                <span className="log-t">{fmtDuration(e.elapsedMs)}</span> {e.message}
-              </div>
-            ))}
-          </pre>
+          <EventLog
+            label="Set-up output"
+            lines={lines.map((e) => ({ elapsedMs: e.elapsedMs, kind: e.type === 'cluster' || e.type === 'state' ? 'stage' : e.type, text: e.message }))}
+          />
           <div className="progress-actions">
             <a className="btn" href="#/exams">
               Back to exams
@@ -324,34 +295,21 @@ function ExamWorkspace({
           <Notepad run={run} open={notesOpen} onToggle={() => setNotesOpen((o) => !o)} />
         </section>
         <section className="terminals" aria-label="Terminals" data-cluster={cluster.name} data-cluster-kind={cluster.kindName}>
-          <div className="tabs" role="tablist" aria-label={`Nodes of cluster ${cluster.name}`}>
-            <span className="tabs-cluster">cluster {cluster.name}</span>
-            {cluster.nodes.map((n) => (
-              <button
-                key={n.name}
-                id={`tab-${n.name}`}
-                role="tab"
-                type="button"
-                className={`tab ${node === n.name ? 'on' : ''}`}
-                aria-selected={node === n.name}
-                aria-controls={`panel-${n.name}`}
-                onClick={() => setActiveNode((a) => ({ ...a, [cluster.name]: n.name }))}
-                title={n.name}
-              >
-                <span className={`role-dot role-${n.role}`} aria-hidden="true" />
-                {n.alias}
-              </button>
-            ))}
-            <span className="spacer" />
-            <span className="tabs-hint">Ctrl+Shift+C / V to copy / paste</span>
-          </div>
+          <TerminalTabs
+            nodes={cluster.nodes}
+            active={node}
+            onSelect={(name) => setActiveNode((a) => ({ ...a, [cluster.name]: name }))}
+            label={`Nodes of cluster ${cluster.name}`}
+            lead={<span className="tabs-cluster">cluster {cluster.name}</span>}
+            hint="Ctrl+Shift+C / V to copy / paste"
+          />
           {run.clusters.flatMap((c) =>
             c.nodes
               .filter((n) => mounted.has(n.name))
               .map((n) => (
-                <div key={n.name} id={`panel-${n.name}`} role="tabpanel" aria-labelledby={`tab-${n.name}`} className="tabpanel" hidden={n.name !== node}>
+                <TerminalPanel key={n.name} node={n.name} active={n.name === node}>
                   <TerminalPane sessionId={run.id} socketPath="ws/exam-terminal" idParam="run" node={n.name} active={n.name === node} />
-                </div>
+                </TerminalPanel>
               )),
           )}
         </section>
@@ -508,56 +466,7 @@ export function ExamResultsPage({ run }: { run: ExamRunView }) {
               {domainLabel(t.domain)} · cluster {t.cluster}
               {t.error && <span className="err"> · {t.error}</span>}
             </p>
-            <ul className="checks">
-              {t.checks.map((c) => (
-                <li key={c.id} className={`check ${c.passed ? 'pass' : 'fail'}`} data-check={c.id} data-passed={c.passed}>
-                  <div className="check-row">
-                    <span className="check-icon" aria-hidden="true">
-                      {c.passed ? '✓' : '✗'}
-                    </span>
-                    <span className="check-desc">
-                      {c.description}
-                      <span className="sr-only">{c.passed ? ' passed' : ' failed'}</span>
-                    </span>
-                    <span className="check-pts">
-                      {c.points}/{c.maxPoints}
-                    </span>
-                  </div>
-                  {!c.passed && (c.expected || c.actual || c.explain || c.error) && (
-                    <dl className="evidence">
-                      {c.expected && (
-                        <>
-                          <dt>Expected</dt>
-                          <dd>
-                            <code>{c.expected}</code>
-                          </dd>
-                        </>
-                      )}
-                      {c.actual && (
-                        <>
-                          <dt>Found</dt>
-                          <dd>
-                            <code>{c.actual}</code>
-                          </dd>
-                        </>
-                      )}
-                      {c.explain && (
-                        <>
-                          <dt>Why</dt>
-                          <dd>{c.explain}</dd>
-                        </>
-                      )}
-                      {c.error && (
-                        <>
-                          <dt>Check error</dt>
-                          <dd>{c.error}</dd>
-                        </>
-                      )}
-                    </dl>
-                  )}
-                </li>
-              ))}
-            </ul>
+            <CheckResults checks={t.checks} explainLabel="Why" />
             <details className="solution-details">
               <summary>Solution</summary>
               <Markdown source={t.solution} className="solution" />

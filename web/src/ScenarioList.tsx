@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
-import { api, ApiError, type ScenarioSummary } from './api.js';
+import { api, type ScenarioSummary } from './api.js';
+import { ApiError } from './request.js';
 import { ClockIcon, DOMAINS, DifficultyBadge, Logo, domainLabel } from './common.js';
 import { NavLinks } from './NavLinks.js';
 import type { CkaDomain } from '../../server/scenarios/types.js';

@@ -1,8 +1,12 @@
-import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type PointerEvent as ReactPointerEvent } from 'react';
-import { api, ApiError, subscribeEvents, type GradeReport, type ScenarioSummary, type SessionEvent, type SessionView } from './api.js';
+import { useCallback, useEffect, useRef, useState, type PointerEvent as ReactPointerEvent } from 'react';
+import { api, subscribeEvents, type GradeReport, type ScenarioSummary, type SessionEvent, type SessionView } from './api.js';
+import { CheckResults } from './CheckResults.js';
 import { ClockIcon, ConfirmDialog, DifficultyBadge, Logo, domainLabel, fmtDuration, useTick } from './common.js';
+import { EventLog } from './EventLog.js';
 import { Markdown } from './Markdown.js';
+import { LoadFailedPage, LoadingPage } from './PageStates.js';
 import { TerminalPane } from './Terminal.js';
+import { TerminalPanel, TerminalTabs } from './TerminalTabs.js';
 import type { Stage } from '../../server/engine/types.js';
 
 const SETUP_STAGES: Array<{ stage: Stage; label: string }> = [
@@ -21,7 +25,7 @@ export function SessionPage({ id }: { id: string }) {
   const [session, setSession] = useState<SessionView | null>(null);
   const [events, setEvents] = useState<SessionEvent[]>([]);
   const [scenario, setScenario] = useState<ScenarioSummary | null>(null);
-  const [loadError, setLoadError] = useState<ApiError | Error | null>(null);
+  const [loadError, setLoadError] = useState<Error | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
   const [connected, setConnected] = useState(true);
   const [grade, setGrade] = useState<GradeReport | null>(null);
@@ -105,33 +109,17 @@ export function SessionPage({ id }: { id: string }) {
     });
 
   if (loadError) {
-    const notFound = loadError instanceof ApiError && (loadError.status === 404 || loadError.status === 403);
     return (
-      <div className="page">
-        <header className="topbar">
-          <Logo />
-        </header>
-        <main className="center-msg">
-          <h1>{notFound ? 'Session not available' : 'Could not load the session'}</h1>
-          <p>{loadError.message}</p>
-          {notFound && <p className="muted">Sessions end when the server restarts, and only the browser that started a session can open it.</p>}
-          <a className="btn btn-primary" href="#/">
-            Back to scenarios
-          </a>
-        </main>
-      </div>
+      <LoadFailedPage
+        error={loadError}
+        what="session"
+        goneNote="Sessions end when the server restarts, and only the browser that started a session can open it."
+        backHref="#/"
+        backLabel="Back to scenarios"
+      />
     );
   }
-  if (!session) {
-    return (
-      <div className="page">
-        <header className="topbar">
-          <Logo />
-        </header>
-        <main className="center-msg muted">Loading session…</main>
-      </div>
-    );
-  }
+  if (!session) return <LoadingPage>Loading session…</LoadingPage>;
 
   const working = WORK_STAGES.has(session.stage);
   const title = scenario?.title ?? session.scenarioId;
@@ -246,7 +234,6 @@ function Clock({ session, minutes }: { session: SessionView; minutes?: number })
 function Progress({ session, events, onEnd }: { session: SessionView; events: SessionEvent[]; onEnd: () => void }) {
   const failed = session.stage === 'failed';
   const now = useTick(!failed);
-  const logRef = useRef<HTMLPreElement>(null);
   const createdAt = Date.parse(session.createdAt);
   const stageStart = new Map<Stage, number>();
   for (const e of events) if (e.type === 'stage' && e.stage && !stageStart.has(e.stage)) stageStart.set(e.stage, e.elapsedMs);
@@ -254,11 +241,6 @@ function Progress({ session, events, onEnd }: { session: SessionView; events: Se
   const lastStageIdx = failed ? Math.max(...[...stageStart.keys()].map((s) => SETUP_ORDER.indexOf(s))) : currentIdx;
   const logLines = events.filter((e) => e.type === 'log' || e.type === 'error' || e.type === 'stage');
   const totalMs = now - createdAt;
-
-  useEffect(() => {
-    const el = logRef.current;
-    if (el) el.scrollTop = el.scrollHeight;
-  }, [logLines.length]);
 
   return (
     <main className="progress-main">
@@ -295,13 +277,10 @@ function Progress({ session, events, onEnd }: { session: SessionView; events: Se
           <h2>Output</h2>
           <span className="muted">{logLines.length} lines</span>
         </div>
-        <pre className="log" ref={logRef} tabIndex={0} aria-label="Provisioning output">
-          {logLines.map((e, i) => (
-            <div key={i} className={`log-line log-${e.type}`}>
-              <span className="log-t">{fmtDuration(e.elapsedMs)}</span> {e.type === 'stage' ? `== ${e.message}` : e.message}
-            </div>
-          ))}
-        </pre>
+        <EventLog
+          label="Provisioning output"
+          lines={logLines.map((e) => ({ elapsedMs: e.elapsedMs, kind: e.type, text: e.type === 'stage' ? `== ${e.message}` : e.message }))}
+        />
         <div className="progress-actions">
           <a className="btn" href="#/">
             Back to scenarios
@@ -345,18 +324,6 @@ function Workspace(props: {
     window.addEventListener('pointerup', up);
   };
 
-  const onTabKey = (e: KeyboardEvent, idx: number) => {
-    const n = session.nodes.length;
-    let j = -1;
-    if (e.key === 'ArrowRight') j = (idx + 1) % n;
-    else if (e.key === 'ArrowLeft') j = (idx - 1 + n) % n;
-    if (j >= 0) {
-      e.preventDefault();
-      setActive(session.nodes[j]!.name);
-      document.getElementById(`tab-${session.nodes[j]!.name}`)?.focus();
-    }
-  };
-
   return (
     <main className="workspace" ref={mainRef} style={{ gridTemplateColumns: `${split}% 6px 1fr` }}>
       <TaskPane {...props} />
@@ -376,32 +343,11 @@ function Workspace(props: {
         }}
       />
       <section className="terminals" aria-label="Terminals">
-        <div className="tabs" role="tablist" aria-label="Nodes">
-          {session.nodes.map((n, i) => (
-            <button
-              key={n.name}
-              id={`tab-${n.name}`}
-              role="tab"
-              type="button"
-              className={`tab ${active === n.name ? 'on' : ''}`}
-              aria-selected={active === n.name}
-              aria-controls={`panel-${n.name}`}
-              tabIndex={active === n.name ? 0 : -1}
-              onClick={() => setActive(n.name)}
-              onKeyDown={(e) => onTabKey(e, i)}
-              title={n.name}
-            >
-              <span className={`role-dot role-${n.role}`} aria-hidden="true" />
-              {n.alias}
-            </button>
-          ))}
-          <span className="spacer" />
-          <span className="tabs-hint">Ctrl+Shift+C / V to copy / paste · right-click pastes</span>
-        </div>
+        <TerminalTabs nodes={session.nodes} active={active} onSelect={setActive} label="Nodes" hint="Ctrl+Shift+C / V to copy / paste · right-click pastes" arrowKeys />
         {session.nodes.map((n) => (
-          <div key={n.name} id={`panel-${n.name}`} role="tabpanel" aria-labelledby={`tab-${n.name}`} className="tabpanel" hidden={active !== n.name}>
+          <TerminalPanel key={n.name} node={n.name} active={active === n.name}>
             <TerminalPane sessionId={session.id} node={n.name} active={active === n.name} />
-          </div>
+          </TerminalPanel>
         ))}
       </section>
     </main>
@@ -470,56 +416,7 @@ function GradePanel({ grade }: { grade: GradeReport }) {
       <div className="bar" aria-hidden="true">
         <div className="bar-fill" style={{ width: `${Math.min(100, grade.percent)}%` }} />
       </div>
-      <ul className="checks">
-        {grade.checks.map((c) => (
-          <li key={c.id} className={`check ${c.passed ? 'pass' : 'fail'}`} data-check={c.id} data-passed={c.passed}>
-            <div className="check-row">
-              <span className="check-icon" aria-hidden="true">
-                {c.passed ? '✓' : '✗'}
-              </span>
-              <span className="check-desc">
-                {c.description}
-                <span className="sr-only">{c.passed ? ' passed' : ' failed'}</span>
-              </span>
-              <span className="check-pts">
-                {c.points}/{c.maxPoints}
-              </span>
-            </div>
-            {!c.passed && (c.expected || c.actual || c.explain || c.error) && (
-              <dl className="evidence">
-                {c.expected && (
-                  <>
-                    <dt>Expected</dt>
-                    <dd>
-                      <code>{c.expected}</code>
-                    </dd>
-                  </>
-                )}
-                {c.actual && (
-                  <>
-                    <dt>Found</dt>
-                    <dd>
-                      <code>{c.actual}</code>
-                    </dd>
-                  </>
-                )}
-                {c.explain && (
-                  <>
-                    <dt>Look at</dt>
-                    <dd>{c.explain}</dd>
-                  </>
-                )}
-                {c.error && (
-                  <>
-                    <dt>Check error</dt>
-                    <dd>{c.error}</dd>
-                  </>
-                )}
-              </dl>
-            )}
-          </li>
-        ))}
-      </ul>
+      <CheckResults checks={grade.checks} explainLabel="Look at" />
       <p className="muted small">Checked at {new Date(grade.gradedAt).toLocaleTimeString()} in {(grade.durationMs / 1000).toFixed(1)} s</p>
     </section>
   );

@@ -3,7 +3,7 @@ import { Terminal as XTerm } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import '@xterm/xterm/css/xterm.css';
-import { wsUrl } from './api.js';
+import { wsUrl } from './request.js';
 
 type Status = 'connecting' | 'connected' | 'reconnecting' | 'exited' | 'replaced' | 'closed';
 
