@@ -12,7 +12,7 @@
  * {{node:<alias>}} = that cluster's node name for an alias, {{run}} = run id.
  */
 import type { Page } from 'playwright-core';
-import { openTab, typeCommand, waitForTerminalText } from './harness.js';
+import { escapeRegExp, openTab, screenshotter, typeCommand, waitForTerminalText } from './harness.js';
 
 export type ExamCommand = string | { run: string; node?: string; expect?: RegExp | string; timeoutMs?: number };
 
@@ -51,18 +51,9 @@ export interface ExamFlowResult {
   screenshots: string[];
 }
 
-const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
 export async function runExamFlow(page: Page, baseUrl: string, o: ExamFlowOptions): Promise<ExamFlowResult> {
   const log = o.log ?? (() => {});
-  const shots: string[] = [];
-  const shot = async (name: string) => {
-    if (!o.screenshotPrefix) return;
-    const p = `${o.screenshotPrefix}-${name}.png`;
-    await page.screenshot({ path: p });
-    shots.push(p);
-    log(`screenshot ${p}`);
-  };
+  const { shots, shot } = screenshotter(page, o.screenshotPrefix, log);
 
   await page.goto(new URL('#/exams', baseUrl).toString());
   const card = page.locator(`[data-exam="${o.examId}"]`);
@@ -117,7 +108,7 @@ export async function runExamFlow(page: Page, baseUrl: string, o: ExamFlowOption
       log(`task ${i + 1} $ ${line}`);
       await typeCommand(page, line);
       if (cmd.expect) {
-        const re = typeof cmd.expect === 'string' ? new RegExp(esc(fill(cmd.expect))) : cmd.expect;
+        const re = typeof cmd.expect === 'string' ? new RegExp(escapeRegExp(fill(cmd.expect))) : cmd.expect;
         // Node aliases repeat across clusters: look at this cluster's terminal by its full name.
         await waitForTerminalText(page, re, { node: cmd.node ? `${kind}-${cmd.node}` : undefined, timeoutMs: cmd.timeoutMs ?? 60_000 });
       } else await page.waitForTimeout(500);

@@ -6,8 +6,6 @@
  * port with the same database (server-restart tests).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createApp, type CreatedApp } from '../../server/http/app.js';
@@ -20,6 +18,7 @@ import { withProgress } from '../../server/progress/with-progress.js';
 import { loadPack } from '../../server/scenarios/loader.js';
 import { FakeEngine, FAKE_SCENARIOS } from '../fake-engine.js';
 import { fakeExamOps, type FakeExamOps } from '../fake-exam-ops.js';
+import { listenApp } from '../helpers/serve-app.js';
 import { repoRoot } from './fake-server.js';
 
 export interface FakeExamServer {
@@ -57,18 +56,14 @@ export async function startFakeExamServer(o: { port?: number; stepMs?: number; e
       allowedOrigins: ['http://localhost:5173', 'http://127.0.0.1:5173'],
       extensions: [examsExtension(exams), progressExtension(store, catalog)],
     });
-    const server: Server = createServer(created.app);
-    created.attachWebSockets(server);
-    await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
-    port = (server.address() as AddressInfo).port;
-    return { store, engine, exams, created, server };
+    const listening = await listenApp(created, port);
+    port = listening.port;
+    return { store, engine, exams, created, listening };
   };
   let cur = await boot();
 
   const stop = async () => {
-    cur.created.close();
-    cur.server.closeAllConnections();
-    await new Promise<void>((r) => cur.server.close(() => r()));
+    await cur.listening.close();
     await cur.exams.shutdown();
     await cur.engine.shutdown();
     cur.store.close();

@@ -1,11 +1,10 @@
 /** The real HTTP layer + built web app, backed by the fake engine (for browser tests and UI work). */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createApp, type CreatedApp } from '../../server/http/app.js';
+import { createApp } from '../../server/http/app.js';
 import { FakeEngine, type FakeEngineOptions } from '../fake-engine.js';
+import { serveFakeEngine, type ServedFakeEngine } from '../helpers/serve-app.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const webDir = path.join(repoRoot, 'web');
@@ -26,34 +25,14 @@ export async function ensureWebBuilt(log: (l: string) => void = () => {}): Promi
   await build({ configFile: path.join(webDir, 'vite.config.ts'), logLevel: 'warn' });
 }
 
-export interface FakeServer {
+export interface FakeServer extends ServedFakeEngine {
   url: string;
-  port: number;
-  engine: FakeEngine;
-  created: CreatedApp;
-  server: Server;
-  close(): Promise<void>;
 }
 
 export async function startFakeServer(o: { port?: number; host?: string; engine?: FakeEngineOptions; log?: (l: string) => void } = {}): Promise<FakeServer> {
   const engine = new FakeEngine(o.engine ?? { stepMs: 250 });
   const created = createApp(engine, { log: o.log, allowedOrigins: ['http://localhost:5173', 'http://127.0.0.1:5173'] });
-  const server = createServer(created.app);
-  created.attachWebSockets(server);
   const host = o.host ?? '127.0.0.1';
-  await new Promise<void>((r) => server.listen(o.port ?? 0, host, r));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://${host}:${port}/`,
-    port,
-    engine,
-    created,
-    server,
-    async close() {
-      created.close();
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-      await engine.shutdown();
-    },
-  };
+  const served = await serveFakeEngine(engine, created, o.port ?? 0, host);
+  return { ...served, url: `http://${host}:${served.port}/` };
 }

@@ -93,6 +93,22 @@ export interface FlowResult {
   screenshots: string[];
 }
 
+/** `s` as a literal inside a RegExp. */
+export const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Screenshots `<prefix>-<name>.png` (none without a prefix); `shots` lists the files written. */
+export function screenshotter(page: Page, prefix: string | undefined, log: (line: string) => void) {
+  const shots: string[] = [];
+  const shot = async (name: string) => {
+    if (!prefix) return;
+    const p = `${prefix}-${name}.png`;
+    await page.screenshot({ path: p });
+    shots.push(p);
+    log(`screenshot ${p}`);
+  };
+  return { shots, shot };
+}
+
 /** Text of the whole terminal buffer (scrollback included) for the tab of `node` (name or alias), or the visible one. */
 export async function terminalText(page: Page, node?: string): Promise<string> {
   return page.evaluate((n) => {
@@ -121,7 +137,7 @@ export async function waitForTerminalText(page: Page, re: RegExp, opts: { node?:
 /** Selects the terminal tab for a node alias (or full name) and waits until its shell is connected. */
 export async function openTab(page: Page, node?: string): Promise<void> {
   if (node) {
-    const tab = page.locator(`.tabs [role=tab]`, { hasText: new RegExp(`^${node.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) });
+    const tab = page.locator(`.tabs [role=tab]`, { hasText: new RegExp(`^${escapeRegExp(node)}$`) });
     if ((await tab.count()) > 0) await tab.first().click();
     else await page.locator(`#tab-${node}`).click();
   }
@@ -164,14 +180,7 @@ export async function checkAndRead(page: Page, timeoutMs = 30_000): Promise<Omit
  */
 export async function runLearnerFlow(page: Page, baseUrl: string, o: FlowOptions): Promise<FlowResult> {
   const log = o.log ?? (() => {});
-  const shots: string[] = [];
-  const shot = async (name: string) => {
-    if (!o.screenshotPrefix) return;
-    const p = `${o.screenshotPrefix}-${name}.png`;
-    await page.screenshot({ path: p });
-    shots.push(p);
-    log(`screenshot ${p}`);
-  };
+  const { shots, shot } = screenshotter(page, o.screenshotPrefix, log);
   await page.goto(baseUrl);
   const card = page.locator(`[data-scenario="${o.scenarioId}"]`);
   await card.waitFor({ timeout: 15_000 });
@@ -212,7 +221,7 @@ export async function runLearnerFlow(page: Page, baseUrl: string, o: FlowOptions
     log(`$ ${line}`);
     await typeCommand(page, line);
     if (cmd.expect) {
-      const re = typeof cmd.expect === 'string' ? new RegExp(cmd.expect.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : cmd.expect;
+      const re = typeof cmd.expect === 'string' ? new RegExp(escapeRegExp(cmd.expect)) : cmd.expect;
       await waitForTerminalText(page, re, { node: cmd.node, timeoutMs: cmd.timeoutMs });
     } else await page.waitForTimeout(300);
   }

@@ -1,41 +1,19 @@
 /** Shared helpers for the HTTP/WebSocket tests: a server on a free port with the fake engine. */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
-import { createApp, type AppOptions, type CreatedApp } from '../../server/http/app.js';
+import { createApp, type AppOptions } from '../../server/http/app.js';
 import { FakeEngine, type FakeEngineOptions } from '../fake-engine.js';
+import { serveFakeEngine, type ServedFakeEngine } from '../helpers/serve-app.js';
 
-export interface TestServer {
+export interface TestServer extends ServedFakeEngine {
   base: string;
   origin: string;
-  port: number;
-  engine: FakeEngine;
-  created: CreatedApp;
-  server: Server;
-  close(): Promise<void>;
 }
 
 export async function startTestServer(appOpts: AppOptions = {}, engineOpts: FakeEngineOptions = { stepMs: 5 }): Promise<TestServer> {
   const engine = new FakeEngine(engineOpts);
   const created = createApp(engine, { webDist: '/nonexistent-kubedrill-dist', ...appOpts });
-  const server = createServer(created.app);
-  created.attachWebSockets(server);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    base: `http://127.0.0.1:${port}`,
-    origin: `http://127.0.0.1:${port}`,
-    port,
-    engine,
-    created,
-    server,
-    async close() {
-      created.close();
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-      await engine.shutdown();
-    },
-  };
+  const served = await serveFakeEngine(engine, created);
+  return { ...served, base: `http://127.0.0.1:${served.port}`, origin: `http://127.0.0.1:${served.port}` };
 }
 
 export interface Started {
