@@ -5,7 +5,8 @@
 #   build-images.sh   (the upgrade target's images too, once its binaries exist)
 . "$(dirname "$0")/lib.sh"
 FILES=$IMAGE_DIR/files
-NETD_IMAGE=kubedrill.local/netd:$(sha256sum "$FILES/kubedrill-netd" "$FILES/iptables-wrapper" | sha256sum | cut -c1-10)
+# Content hashes only (never paths), so a clone elsewhere reuses the cache.
+NETD_IMAGE=kubedrill.local/netd:$(cat "$FILES/kubedrill-netd" "$FILES/iptables-wrapper" | sha256sum | cut -c1-10)
 LPP_IMAGE=kubedrill.local/local-path-provisioner:$LOCAL_PATH_PROVISIONER_VERSION
 BUSYBOX_IMAGE=docker.io/library/busybox:1.37
 NGINX_IMAGE=docker.io/library/nginx:1.22
@@ -54,7 +55,7 @@ kubernetes_images() { # VERSION
   done
   local tools; tools=$(rootfs_tar tools "$TOOLS_PKGS")
   setup_kube_proxy() { setup_iptables_wrapper "$1"; install -m 0755 "$bin/kube-proxy" "$1/usr/local/bin/kube-proxy"; }
-  debian_image "registry.k8s.io/kube-proxy:$v" "$(cat "$bin.stamp") tools=$(cat "$tools.stamp") $(sha256sum "$FILES/iptables-wrapper")" \
+  debian_image "registry.k8s.io/kube-proxy:$v" "$(cat "$bin.stamp") tools=$(cat "$tools.stamp") $(sha256sum <"$FILES/iptables-wrapper")" \
     "$tools" setup_kube_proxy
 }
 
@@ -131,7 +132,7 @@ nginx_image() {
     ln -sf /dev/stdout "$1/var/log/nginx/access.log"
     ln -sf /dev/stderr "$1/var/log/nginx/error.log"
   }
-  debian_image "$NGINX_IMAGE" "root=$(cat "$root.stamp") $(sha256sum "$FILES"/nginx-*)" "$root" setup_nginx \
+  debian_image "$NGINX_IMAGE" "root=$(cat "$root.stamp") $(cat "$FILES"/nginx-* | sha256sum)" "$root" setup_nginx \
     --change 'CMD ["nginx", "-g", "daemon off;"]' --change 'EXPOSE 80'
 }
 
