@@ -11,7 +11,7 @@ import type { ClusterDriver } from '../clusters/driver.js';
 import { KindDockerDriver } from '../clusters/kind-docker.js';
 import type { GradeReport } from '../graders/types.js';
 import { applySolution, bringUp, gradeCluster, teardown, type LifecycleContext } from '../server/engine/lifecycle.js';
-import { resolveNodeImage } from '../server/engine/node-image.js';
+import { nodeImageForScenario, resolveNodeImage } from '../server/engine/node-image.js';
 import { ClusterRegistry } from '../server/engine/registry.js';
 import { loadPack } from '../server/scenarios/loader.js';
 import type { Scenario } from '../server/scenarios/types.js';
@@ -81,6 +81,7 @@ export async function validateScenario(
   };
   await env.registry.claim(cluster);
   try {
+    ctx.nodeImage = await nodeImageForScenario(env.driver, scenario, env.nodeImage);
     await bringUp(ctx);
     result.seconds.bringUp = (Date.now() - t0) / 1000;
     result.before = await gradeCluster(ctx);

@@ -33,13 +33,10 @@ go_main_build() {
   stamp_write "$out" "$key"
 }
 
-build_etcd() { # VERSION TOOLCHAIN WITH_TOOLS
-  local v=$1 tc=$2 tools=${3:-}
-  local reqs="go.etcd.io/etcd/server/v3@$v" pkgs="go.etcd.io/etcd/server/v3=etcd"
-  if [ -n "$tools" ]; then
-    reqs="$reqs go.etcd.io/etcd/etcdctl/v3@$v go.etcd.io/etcd/etcdutl/v3@$v"
-    pkgs="$pkgs go.etcd.io/etcd/etcdctl/v3=etcdctl go.etcd.io/etcd/etcdutl/v3=etcdutl"
-  fi
+build_etcd() { # VERSION TOOLCHAIN — etcd, etcdctl and etcdutl (the image ships all three)
+  local v=$1 tc=$2
+  local reqs="go.etcd.io/etcd/server/v3@$v go.etcd.io/etcd/etcdctl/v3@$v go.etcd.io/etcd/etcdutl/v3@$v"
+  local pkgs="go.etcd.io/etcd/server/v3=etcd go.etcd.io/etcd/etcdctl/v3=etcdctl go.etcd.io/etcd/etcdutl/v3=etcdutl"
   go_main_build etcd "$v" "$tc" "$reqs" "$pkgs"
   local out=$BIN_CACHE/etcd-$v
   local said; said=$("$out/etcd" --version)
@@ -82,7 +79,7 @@ func main() { coremain.Run() }' \
 
 build_pause() { # VERSION (e.g. 3.10) — from the Kubernetes module's build/pause
   local v=$1 out=$BIN_CACHE/pause-$1
-  local src; src=$(moddir "k8s.io/kubernetes@$K8S_VERSION")/build/pause/linux/pause.c
+  local src; src=$(moddir "k8s.io/kubernetes@$BASE_K8S_VERSION")/build/pause/linux/pause.c
   local key="src=$src"
   if stamp_ok "$out" "$key" && [ -x "$out/pause" ]; then log "pause $v: cached"; return 0; fi
   mkdir -p "$out"
@@ -92,7 +89,7 @@ build_pause() { # VERSION (e.g. 3.10) — from the Kubernetes module's build/pau
 }
 
 build_all_components() {
-  build_etcd "$ETCD_VERSION" "$K8S_GO" tools
+  build_etcd "$ETCD_VERSION" "$K8S_GO"
   build_etcd "$UPGRADE_ETCD_VERSION" "$K8S_GO"
   build_coredns "$COREDNS_VERSION" "$K8S_GO"
   build_coredns "$UPGRADE_COREDNS_VERSION" "$K8S_GO"

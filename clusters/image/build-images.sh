@@ -87,13 +87,13 @@ pause_image() { # VERSION
 
 netd_image() {
   local tools; tools=$(rootfs_tar tools "$TOOLS_PKGS")
-  local kubectl=$BIN_CACHE/kubernetes-$K8S_VERSION/kubectl
+  local kubectl=$BIN_CACHE/kubernetes-$BASE_K8S_VERSION/kubectl
   setup_netd() {
     setup_iptables_wrapper "$1"
     install -m 0755 "$kubectl" "$1/usr/local/bin/kubectl"
     install -m 0755 "$FILES/kubedrill-netd" "$1/usr/local/bin/kubedrill-netd"
   }
-  debian_image "$NETD_IMAGE" "tools=$(cat "$tools.stamp") $(cat "$BIN_CACHE/kubernetes-$K8S_VERSION.stamp")" "$tools" setup_netd
+  debian_image "$NETD_IMAGE" "tools=$(cat "$tools.stamp") $(cat "$BIN_CACHE/kubernetes-$BASE_K8S_VERSION.stamp")" "$tools" setup_netd
 }
 
 local_path_images() {

@@ -14,6 +14,15 @@ mkdir -p "$GOMODCACHE" "$GOCACHE" "$BIN_CACHE" "$WORK"
 IMAGE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=versions.env
 . "$IMAGE_DIR/versions.env"
+# Images shared by every profile (pod network, pause) are built from the
+# default version, so that building one profile never changes another's.
+BASE_K8S_VERSION=$K8S_VERSION
+# KUBEDRILL_IMAGE_PROFILE=v1.33 builds another node image (profiles/*.env).
+if [ -n "${KUBEDRILL_IMAGE_PROFILE:-}" ]; then
+  [ -f "$IMAGE_DIR/profiles/$KUBEDRILL_IMAGE_PROFILE.env" ] || { echo "unknown image profile $KUBEDRILL_IMAGE_PROFILE" >&2; exit 1; }
+  # shellcheck disable=SC1090
+  . "$IMAGE_DIR/profiles/$KUBEDRILL_IMAGE_PROFILE.env"
+fi
 
 log() { printf '[image %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf '[image] ERROR: %s\n' "$*" >&2; exit 1; }

@@ -11,7 +11,7 @@ import { loadPack } from '../scenarios/loader.js';
 import type { Scenario } from '../scenarios/types.js';
 import { describeStep, fillPlaceholders } from '../steps/index.js';
 import { applySolution, bringUp, gradeCluster, teardown, type LifecycleContext } from './lifecycle.js';
-import { resolveNodeImage } from './node-image.js';
+import { nodeImageForScenario, resolveNodeImage } from './node-image.js';
 import { solutionMarkdown } from './solution-text.js';
 import { ClusterRegistry } from './registry.js';
 import {
@@ -127,6 +127,7 @@ export class Engine implements EngineApi {
     const t0 = Date.now();
     try {
       await this.registry.claim(session.info.cluster);
+      session.ctx.nodeImage = await nodeImageForScenario(this.driver, session.scenario, this.nodeImage);
       await bringUp(session.ctx);
       session.info.nodes = session.ctx.nodes;
       session.info.task = fillPlaceholders(session.scenario.task, this.placeholders(session.ctx));

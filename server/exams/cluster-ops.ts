@@ -4,6 +4,7 @@
  * as a session, except that the injecting actions (setup + faults) run once
  * per task, in task order, on the shared cluster. Tests swap in a fake.
  */
+import { nodeImageForScenario } from '../engine/node-image.js';
 import type { ClusterDriver, ClusterNode } from '../../clusters/driver.js';
 import type { ClusterIdentity } from '../../graders/index.js';
 import type { GradeReport } from '../../graders/types.js';
@@ -60,6 +61,8 @@ export function lifecycleOps(driver: ClusterDriver, nodeImage: string): ExamClus
   return {
     async bringUp(spec, log, stage, signal) {
       const ctx = ctxFor(spec.kindName, clusterScenario(spec), [], log, stage, signal);
+      // Tasks on one cluster agree on the Kubernetes version (checked at load).
+      ctx.nodeImage = await nodeImageForScenario(driver, ctx.scenario, nodeImage);
       const run = async (s: Stage, what: string, action: (c: LifecycleContext) => Promise<void>, c: LifecycleContext) => {
         if (signal.aborted) throw new Error('cancelled');
         stage(s);
