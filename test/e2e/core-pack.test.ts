@@ -12,7 +12,7 @@ describe('core scenario pack', () => {
   it('validates every scenario on fresh real clusters', async () => {
     const { driver, nodeImage } = await realDriver();
     const runs = Number(process.env.KUBEDRILL_VALIDATE_RUNS ?? 1);
-    const concurrency = Number(process.env.KUBEDRILL_VALIDATE_CONCURRENCY ?? 2);
+    const concurrency = Number(process.env.KUBEDRILL_VALIDATE_CONCURRENCY ?? 3);
     const only = process.env.KUBEDRILL_VALIDATE_SCENARIOS?.split(',').filter(Boolean);
     const result = await validatePack(corePack, { driver, nodeImage, runs, concurrency, scenarios: only, out: say, junit: 'test-results/validate-core.xml' });
     expect(result.loadErrors).toEqual([]);
