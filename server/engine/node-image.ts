@@ -4,13 +4,13 @@ import type { Scenario } from '../scenarios/types.js';
 /** Kubedrill's offline images (clusters/image/build.sh), by Kubernetes minor. */
 export const OFFLINE_NODE_IMAGES: Record<string, string> = {
   'v1.34': 'kubedrill/node:v1.34.4',
-  // Upgrade practice: v1.33 with v1.34.4 as its upgrade target (profiles/v1.33.env).
-  'v1.33': 'kubedrill/node:v1.33.13',
+  // Further minors are built as image profiles (clusters/image/profiles/*.env).
 };
 /** kind v0.30's images for the same minors, for machines that can pull. */
 export const ONLINE_NODE_IMAGES: Record<string, string> = {
   'v1.34': 'kindest/node:v1.34.0',
   'v1.33': 'kindest/node:v1.33.4',
+  'v1.35': 'kindest/node:v1.35.0',
 };
 export const DEFAULT_MINOR = 'v1.34';
 export const OFFLINE_NODE_IMAGE = OFFLINE_NODE_IMAGES[DEFAULT_MINOR]!;
