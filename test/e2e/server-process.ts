@@ -11,7 +11,9 @@ export interface RunningServer {
 }
 
 export async function startRealServer(port: number, log: (l: string) => void): Promise<RunningServer> {
-  const proc: ResultPromise = execa('npx', ['tsx', 'server/main.ts', '--port', String(port)], {
+  // One node process (tsx as a loader), so signals reach main.ts directly;
+  // through npx they were lost and the server outlived the test.
+  const proc: ResultPromise = execa(process.execPath, ['--import', 'tsx', 'server/main.ts', '--port', String(port)], {
     cwd: repoRoot,
     reject: false,
     all: true,
@@ -36,7 +38,9 @@ export async function startRealServer(port: number, log: (l: string) => void): P
     url,
     async stop() {
       proc.kill('SIGTERM');
+      const killer = setTimeout(() => proc.kill('SIGKILL'), 90_000);
       await proc;
+      clearTimeout(killer);
     },
   };
 }
