@@ -41,8 +41,9 @@ export async function main(argv = process.argv): Promise<void> {
     .option('-j, --concurrency <n>', 'clusters at once', positiveInt, 1)
     .option('--junit <file>', 'write JUnit XML')
     .option('--keep-failed', 'keep the cluster of a failed scenario for debugging')
+    .option('--retries <n>', 're-run a failed scenario on a fresh cluster up to n times (reported as FLAKY if it then passes)', (v: string) => Number(v), 0)
     .option('--image <ref>', 'node image (default: the offline image if built, else kindest/node)')
-    .action(async (dir: string, o: { scenario: string[]; runs: number; concurrency: number; junit?: string; keepFailed?: boolean; image?: string }) => {
+    .action(async (dir: string, o: { scenario: string[]; runs: number; concurrency: number; junit?: string; keepFailed?: boolean; image?: string; retries: number }) => {
       const { validatePack } = await import('./validate.js');
       const { runs, loadErrors } = await validatePack(path.resolve(dir), {
         scenarios: o.scenario,
@@ -51,6 +52,7 @@ export async function main(argv = process.argv): Promise<void> {
         junit: o.junit,
         keepFailed: o.keepFailed,
         nodeImage: o.image,
+        retries: o.retries,
       });
       process.exitCode = runs.every((r) => r.ok) && loadErrors.length === 0 && runs.length > 0 ? 0 : 1;
     });

@@ -24,6 +24,8 @@ export interface ValidateOptions {
   junit?: string; // path for JUnit XML
   keepFailed?: boolean; // leave a failed scenario's cluster for debugging
   solveTimeoutSeconds?: number; // polling after the solution; default 180
+  /** Re-run a failed scenario on a fresh cluster this many times; a pass on retry is reported as flaky. */
+  retries?: number;
   driver?: ClusterDriver;
   nodeImage?: string;
   out?: (line: string) => void;
@@ -33,6 +35,8 @@ export interface ScenarioRun {
   scenario: string;
   run: number;
   ok: boolean;
+  /** Failed first, passed on a retry: the problems of the failed attempt(s) stay in `problems`. */
+  flaky?: boolean;
   problems: string[];
   before?: GradeReport;
   after?: GradeReport;
@@ -133,15 +137,33 @@ export async function validatePack(dir: string, opts: ValidateOptions = {}): Pro
   const runs: ScenarioRun[] = [];
   const workers = Array.from({ length: Math.max(1, opts.concurrency ?? 1) }, async () => {
     for (let item = queue.shift(); item; item = queue.shift()) {
-      runs.push(await validateScenario(item[0], item[1], { driver, nodeImage, registry, out, opts }));
+      const env = { driver, nodeImage, registry, out, opts };
+      let result = await validateScenario(item[0], item[1], env);
+      const earlier: string[] = [];
+      for (let retry = 1; !result.ok && retry <= (opts.retries ?? 0); retry++) {
+        earlier.push(...result.problems.map((p) => `attempt ${retry}: ${p}`));
+        out(`[${item[0].id}#${item[1]}] retrying on a fresh cluster (${retry}/${opts.retries})`);
+        result = await validateScenario(item[0], item[1], env);
+        if (result.ok) {
+          result.flaky = true;
+          result.problems = earlier;
+        }
+      }
+      runs.push(result);
     }
   });
   await Promise.all(workers);
   if (opts.junit) writeFileSync(opts.junit, junitXml(loaded.pack.id, runs, loadErrors));
   const failed = runs.filter((r) => !r.ok);
-  out(`\nvalidate ${loaded.pack.id}: ${runs.length - failed.length} passed, ${failed.length} failed` + (loadErrors.length ? `, ${loadErrors.length} load errors` : ''));
+  const flaky = runs.filter((r) => r.flaky);
+  out(
+    `\nvalidate ${loaded.pack.id}: ${runs.length - failed.length} passed (${flaky.length} only on retry), ${failed.length} failed` +
+      (loadErrors.length ? `, ${loadErrors.length} load errors` : ''),
+  );
   for (const r of runs.sort((a, b) => a.scenario.localeCompare(b.scenario) || a.run - b.run)) {
-    out(`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.scenario}#${r.run}  ${r.seconds.total.toFixed(0)}s (bring-up ${r.seconds.bringUp.toFixed(0)}s, solve ${r.seconds.solve.toFixed(0)}s)`);
+    const mark = !r.ok ? 'FAIL ' : r.flaky ? 'FLAKY' : 'ok   ';
+    out(`  ${mark} ${r.scenario}#${r.run}  ${r.seconds.total.toFixed(0)}s (bring-up ${r.seconds.bringUp.toFixed(0)}s, solve ${r.seconds.solve.toFixed(0)}s)`);
+    if (r.flaky) out(`        first attempt: ${r.problems.join('; ')}`);
   }
   return { runs, loadErrors };
 }
@@ -155,7 +177,11 @@ export function junitXml(pack: string, runs: ScenarioRun[], loadErrors: string[]
   const total = runs.reduce((t, r) => t + r.seconds.total, 0);
   const cases = runs.map((r) => {
     const name = `${r.scenario} (run ${r.run})`;
-    const body = r.ok ? '' : `<failure message="${esc(r.problems[0] ?? 'failed')}">${esc(r.problems.join('\n'))}</failure>`;
+    const body = !r.ok
+      ? `<failure message="${esc(r.problems[0] ?? 'failed')}">${esc(r.problems.join('\n'))}</failure>`
+      : r.flaky
+        ? `<system-out>FLAKY: passed on retry after: ${esc(r.problems.join('\n'))}</system-out>`
+        : '';
     return `    <testcase classname="${esc(pack)}" name="${esc(name)}" time="${r.seconds.total.toFixed(1)}">${body}</testcase>`;
   });
   for (const e of loadErrors) cases.push(`    <testcase classname="${esc(pack)}" name="load"><failure message="${esc(e)}"/></testcase>`);

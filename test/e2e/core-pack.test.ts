@@ -14,10 +14,14 @@ describe('core scenario pack', () => {
     const runs = Number(process.env.KUBEDRILL_VALIDATE_RUNS ?? 1);
     const concurrency = Number(process.env.KUBEDRILL_VALIDATE_CONCURRENCY ?? 3);
     const only = process.env.KUBEDRILL_VALIDATE_SCENARIOS?.split(',').filter(Boolean);
-    const result = await validatePack(corePack, { driver, nodeImage, runs, concurrency, scenarios: only, out: say, junit: 'test-results/validate-core.xml' });
+    // One retry on a fresh cluster absorbs a rare timing flake on this 2-core host; a pass on retry is
+    // printed as FLAKY (and kept in the JUnit file) so it gets fixed, and two failures still fail here.
+    const retries = Number(process.env.KUBEDRILL_VALIDATE_RETRIES ?? 1);
+    const result = await validatePack(corePack, { driver, nodeImage, runs, concurrency, retries, scenarios: only, out: say, junit: 'test-results/validate-core.xml' });
     expect(result.loadErrors).toEqual([]);
     expect(result.runs.length).toBeGreaterThanOrEqual(only?.length ?? 20);
     const failed = result.runs.filter((r) => !r.ok).map((r) => `${r.scenario}#${r.run}: ${r.problems.join('; ')}`);
+    for (const r of result.runs.filter((x) => x.flaky)) say(`FLAKY ${r.scenario}#${r.run}: ${r.problems.join('; ')}`);
     expect(failed).toEqual([]);
   }, 85 * 60_000);
 });
