@@ -12,7 +12,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { findKind, KindDockerDriver, kindConfigFor } from '../clusters/kind-docker.js';
-import { bringUp, CGROUP_V1_PATCH, OOM_SCORE_PATCH, teardown, type LifecycleContext } from '../server/engine/lifecycle.js';
+import { bringUp, clusterSpecFor, teardown, type LifecycleContext } from '../server/engine/lifecycle.js';
 import { resolveNodeImage } from '../server/engine/node-image.js';
 import { loadPack } from '../server/scenarios/loader.js';
 
@@ -34,7 +34,7 @@ async function bareKind(): Promise<number> {
   const name = `kd-b${randomBytes(3).toString('hex')}`;
   const dir = await mkdtemp(path.join(tmpdir(), 'kd-bench-'));
   const cfg = path.join(dir, 'kind.yaml');
-  await writeFile(cfg, kindConfigFor({ name, image: nodeImage, workers: scenario!.cluster.workers, kubeadmConfigPatches: [CGROUP_V1_PATCH], containerdConfigPatches: [OOM_SCORE_PATCH] }));
+  await writeFile(cfg, kindConfigFor(clusterSpecFor(name, nodeImage, scenario!.cluster.workers)));
   const t0 = Date.now();
   // --wait: kind's own readiness wait for the control plane, the fair baseline.
   await execa(findKind(), ['create', 'cluster', '--name', name, '--config', cfg, '--wait', '5m']);

@@ -9,7 +9,7 @@ import { KindDockerDriver } from '../../clusters/kind-docker.js';
 import type { GradeReport } from '../../graders/types.js';
 import { loadPack } from '../scenarios/loader.js';
 import type { Scenario } from '../scenarios/types.js';
-import { describeStep, fillPlaceholders } from '../steps/index.js';
+import { fillPlaceholders } from '../steps/index.js';
 import { applySolution, bringUp, gradeCluster, teardown, type LifecycleContext } from './lifecycle.js';
 import { nodeImageForScenario, resolveNodeImage } from './node-image.js';
 import { solutionMarkdown } from './solution-text.js';
@@ -312,4 +312,3 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   return new Engine(driver, nodeImage, registry, scenarios, log);
 }
 
-export { describeStep };

@@ -7,7 +7,7 @@
  * by bringUp(); the engine (engine.ts) only adds sessions, events and
  * concurrency around these.
  */
-import type { ClusterDriver, ClusterNode, ProgressFn } from '../../clusters/driver.js';
+import type { ClusterDriver, ClusterNode, ClusterSpec, ProgressFn } from '../../clusters/driver.js';
 import { captureIdentity, grade, type ClusterIdentity, type GradeOptions } from '../../graders/index.js';
 import type { ClusterView, GradeReport } from '../../graders/types.js';
 import { sleep } from '../../graders/util.js';
@@ -69,18 +69,13 @@ export const CGROUP_V1_PATCH = 'kind: KubeletConfiguration\nfailCgroupV1: false\
  */
 export const OOM_SCORE_PATCH = '[plugins."io.containerd.grpc.v1.cri"]\n  restrict_oom_score_adj = true\n';
 
+/** Every Kubedrill cluster's spec: the node image, the workers, and the host-quirk patches above. */
+export function clusterSpecFor(name: string, image: string, workers: number): ClusterSpec {
+  return { name, image, workers, kubeadmConfigPatches: [CGROUP_V1_PATCH], containerdConfigPatches: [OOM_SCORE_PATCH] };
+}
+
 export async function provisionCluster(ctx: LifecycleContext): Promise<void> {
-  await ctx.driver.create(
-    {
-      name: ctx.cluster,
-      image: ctx.nodeImage,
-      workers: ctx.scenario.cluster.workers,
-      kubeadmConfigPatches: [CGROUP_V1_PATCH],
-      containerdConfigPatches: [OOM_SCORE_PATCH],
-    },
-    ctx.log,
-    ctx.signal,
-  );
+  await ctx.driver.create(clusterSpecFor(ctx.cluster, ctx.nodeImage, ctx.scenario.cluster.workers), ctx.log, ctx.signal);
   ctx.nodes = await ctx.driver.nodes(ctx.cluster);
   ctx.log(`nodes: ${ctx.nodes.map((n) => n.name).join(', ')}`);
 }

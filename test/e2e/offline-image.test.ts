@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterNode } from '../../clusters/driver.js';
 import type { KindDockerDriver } from '../../clusters/kind-docker.js';
-import { CGROUP_V1_PATCH, OOM_SCORE_PATCH, kubectlOn, waitForClusterHealthy } from '../../server/engine/lifecycle.js';
+import { clusterSpecFor, kubectlOn, waitForClusterHealthy } from '../../server/engine/lifecycle.js';
 import { ClusterRegistry } from '../../server/engine/registry.js';
 import { realDriver, say } from './support.js';
 
@@ -22,7 +22,7 @@ beforeAll(async () => {
   registry = new ClusterRegistry(driver, say);
   await registry.claim(cluster);
   const t0 = Date.now();
-  await driver.create({ name: cluster, image: real.nodeImage, workers: 2, kubeadmConfigPatches: [CGROUP_V1_PATCH], containerdConfigPatches: [OOM_SCORE_PATCH] }, (l) => say(`[kind] ${l}`));
+  await driver.create(clusterSpecFor(cluster, real.nodeImage, 2), (l) => say(`[kind] ${l}`));
   nodes = await driver.nodes(cluster);
   await waitForClusterHealthy({ driver, nodes, log: say });
   say(`3-node cluster ${cluster} healthy in ${((Date.now() - t0) / 1000).toFixed(0)}s`);
