@@ -6,7 +6,8 @@
  * (polling), delete the cluster. --runs 2 repeats it on a new cluster (the
  * flake check). Results print as they come and can be written as JUnit XML.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { ClusterDriver } from '../clusters/driver.js';
 import { KindDockerDriver } from '../clusters/kind-docker.js';
 import type { GradeReport } from '../graders/types.js';
@@ -153,7 +154,11 @@ export async function validatePack(dir: string, opts: ValidateOptions = {}): Pro
     }
   });
   await Promise.all(workers);
-  if (opts.junit) writeFileSync(opts.junit, junitXml(loaded.pack.id, runs, loadErrors));
+  if (opts.junit) {
+    // The report's folder (test-results/ in CI) is not in a fresh clone.
+    mkdirSync(dirname(opts.junit), { recursive: true });
+    writeFileSync(opts.junit, junitXml(loaded.pack.id, runs, loadErrors));
+  }
   const failed = runs.filter((r) => !r.ok);
   const flaky = runs.filter((r) => r.flaky);
   out(
