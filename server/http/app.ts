@@ -84,7 +84,7 @@ export interface CreatedApp {
   tokens: OwnerTokens;
 }
 
-const STAGES_WITH_SHELL = new Set(['ready', 'grading', 'resetting']);
+const STAGES_WITH_SHELL = new Set(['ready', 'grading']); // the stages engine.shell accepts
 const DEFAULT_WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
 
 function notBuiltPage(dir: string): string {
