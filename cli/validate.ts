@@ -4,7 +4,10 @@
  * faults), grade — every check must fail except those marked
  * passesBeforeFix — apply the reference solution, grade again until 100 %
  * (polling), delete the cluster. --runs 2 repeats it on a new cluster (the
- * flake check). Results print as they come and can be written as JUnit XML.
+ * flake check). Each of a scenario's alternativeSolutions also runs once, on
+ * its own fresh cluster, and must reach 100 % too: the checks grade state, so
+ * every reasonable path has to pass, not only the reference one. Results
+ * print as they come and can be written as JUnit XML.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -27,6 +30,8 @@ export interface ValidateOptions {
   solveTimeoutSeconds?: number; // polling after the solution; default 180
   /** Re-run a failed scenario on a fresh cluster this many times; a pass on retry is reported as flaky. */
   retries?: number;
+  /** Also prove each scenario's alternativeSolutions (default true). */
+  alternatives?: boolean;
   driver?: ClusterDriver;
   nodeImage?: string;
   out?: (line: string) => void;
@@ -35,6 +40,8 @@ export interface ValidateOptions {
 export interface ScenarioRun {
   scenario: string;
   run: number;
+  /** The alternative solution proven in this run; absent = the reference solution. */
+  alternative?: string;
   ok: boolean;
   /** Failed first, passed on a retry: the problems of the failed attempt(s) stay in `problems`. */
   flaky?: boolean;
@@ -62,14 +69,19 @@ export function problemsAfterFix(report: GradeReport): string[] {
     .map((r) => `check "${r.id}" fails after the reference solution: expected ${r.expected ?? '?'}, found ${r.actual ?? '?'}${r.error ? ` (${r.error})` : ''}`);
 }
 
+export function runName(r: { scenario: string; run: number; alternative?: string }): string {
+  return `${r.scenario}#${r.run}${r.alternative ? `/${r.alternative}` : ''}`;
+}
+
 export async function validateScenario(
   scenario: Scenario,
   run: number,
   env: { driver: ClusterDriver; nodeImage: string; registry: ClusterRegistry; out: (l: string) => void; opts: ValidateOptions },
+  alternative?: string,
 ): Promise<ScenarioRun> {
   const cluster = `kd-v${randomBytes(3).toString('hex')}`;
-  const tag = `[${scenario.id}#${run}]`;
-  const result: ScenarioRun = { scenario: scenario.id, run, ok: false, problems: [], seconds: { total: 0, bringUp: 0, solve: 0, teardown: 0 } };
+  const result: ScenarioRun = { scenario: scenario.id, run, alternative, ok: false, problems: [], seconds: { total: 0, bringUp: 0, solve: 0, teardown: 0 } };
+  const tag = `[${runName(result)}]`;
   const t0 = Date.now();
   let lastStage = '';
   const ctx: LifecycleContext = {
@@ -93,8 +105,8 @@ export async function validateScenario(
     env.out(`${tag} after faults: ${result.before.score}/${result.before.maxScore} (${result.before.percent}%)`);
     result.problems.push(...problemsBeforeFix(scenario, result.before));
     const t1 = Date.now();
-    env.out(`${tag} applying the reference solution`);
-    await applySolution(ctx);
+    env.out(`${tag} applying ${alternative ? `the alternative solution "${alternative}"` : 'the reference solution'}`);
+    await applySolution(ctx, alternative);
     result.after = await gradeCluster(ctx, { timeoutSeconds: env.opts.solveTimeoutSeconds ?? 180, pollSeconds: 5 });
     result.seconds.solve = (Date.now() - t1) / 1000;
     env.out(`${tag} after solution: ${result.after.score}/${result.after.maxScore} (${result.after.percent}%)`);
@@ -132,19 +144,29 @@ export async function validatePack(dir: string, opts: ValidateOptions = {}): Pro
   const registry = new ClusterRegistry(driver, out);
   await registry.deleteOrphans();
   const nodeImage = opts.nodeImage ?? (await resolveNodeImage(driver, out));
-  out(`validating ${scenarios.length} scenario(s) × ${opts.runs ?? 1} run(s) on ${nodeImage}, ${opts.concurrency ?? 1} at a time`);
-  const queue: Array<[Scenario, number]> = [];
+
+  const queue: Array<[Scenario, number, string?]> = [];
   for (let run = 1; run <= (opts.runs ?? 1); run++) for (const s of scenarios) queue.push([s, run]);
+  if (opts.alternatives ?? true) {
+    for (const s of scenarios) for (const alt of s.alternativeSolutions ?? []) queue.push([s, 1, alt.name]);
+  }
+  const altCount = queue.filter((q) => q[2]).length;
+  out(
+    `validating ${scenarios.length} scenario(s) × ${opts.runs ?? 1} run(s)` +
+      (altCount ? ` + ${altCount} alternative solution(s)` : '') +
+      ` on ${nodeImage}, ${opts.concurrency ?? 1} at a time`,
+  );
   const runs: ScenarioRun[] = [];
   const workers = Array.from({ length: Math.max(1, opts.concurrency ?? 1) }, async () => {
     for (let item = queue.shift(); item; item = queue.shift()) {
       const env = { driver, nodeImage, registry, out, opts };
-      let result = await validateScenario(item[0], item[1], env);
+      const tag = runName({ scenario: item[0].id, run: item[1], alternative: item[2] });
+      let result = await validateScenario(item[0], item[1], env, item[2]);
       const earlier: string[] = [];
       for (let retry = 1; !result.ok && retry <= (opts.retries ?? 0); retry++) {
         earlier.push(...result.problems.map((p) => `attempt ${retry}: ${p}`));
-        out(`[${item[0].id}#${item[1]}] retrying on a fresh cluster (${retry}/${opts.retries})`);
-        result = await validateScenario(item[0], item[1], env);
+        out(`[${tag}] retrying on a fresh cluster (${retry}/${opts.retries})`);
+        result = await validateScenario(item[0], item[1], env, item[2]);
         if (result.ok) {
           result.flaky = true;
           result.problems = earlier;
@@ -165,9 +187,9 @@ export async function validatePack(dir: string, opts: ValidateOptions = {}): Pro
     `\nvalidate ${loaded.pack.id}: ${runs.length - failed.length} passed (${flaky.length} only on retry), ${failed.length} failed` +
       (loadErrors.length ? `, ${loadErrors.length} load errors` : ''),
   );
-  for (const r of runs.sort((a, b) => a.scenario.localeCompare(b.scenario) || a.run - b.run)) {
+  for (const r of runs.sort((a, b) => runName(a).localeCompare(runName(b)))) {
     const mark = !r.ok ? 'FAIL ' : r.flaky ? 'FLAKY' : 'ok   ';
-    out(`  ${mark} ${r.scenario}#${r.run}  ${r.seconds.total.toFixed(0)}s (bring-up ${r.seconds.bringUp.toFixed(0)}s, solve ${r.seconds.solve.toFixed(0)}s)`);
+    out(`  ${mark} ${runName(r)}  ${r.seconds.total.toFixed(0)}s (bring-up ${r.seconds.bringUp.toFixed(0)}s, solve ${r.seconds.solve.toFixed(0)}s)`);
     if (r.flaky) out(`        first attempt: ${r.problems.join('; ')}`);
   }
   return { runs, loadErrors };
@@ -181,7 +203,7 @@ export function junitXml(pack: string, runs: ScenarioRun[], loadErrors: string[]
   const failures = runs.filter((r) => !r.ok).length + loadErrors.length;
   const total = runs.reduce((t, r) => t + r.seconds.total, 0);
   const cases = runs.map((r) => {
-    const name = `${r.scenario} (run ${r.run})`;
+    const name = `${r.scenario} (run ${r.run}${r.alternative ? `, alternative solution ${r.alternative}` : ''})`;
     const body = !r.ok
       ? `<failure message="${esc(r.problems[0] ?? 'failed')}">${esc(r.problems.join('\n'))}</failure>`
       : r.flaky

@@ -229,8 +229,12 @@ export async function gradeCluster(ctx: LifecycleContext, opts: GradeOptions = {
 }
 
 /** Runs the scenario's reference solution (validate, and "show me" in training). */
-export async function applySolution(ctx: LifecycleContext): Promise<void> {
-  await runSteps(ctx.scenario.solution, stepContext(ctx), 'solution');
+/** The reference solution, or one of the scenario's alternativeSolutions by name (validate). */
+export async function applySolution(ctx: LifecycleContext, alternative?: string): Promise<void> {
+  if (!alternative) return runSteps(ctx.scenario.solution, stepContext(ctx), 'solution');
+  const alt = ctx.scenario.alternativeSolutions?.find((a) => a.name === alternative);
+  if (!alt) throw new Error(`scenario ${ctx.scenario.id} has no alternative solution "${alternative}"`);
+  await runSteps(alt.steps, stepContext(ctx), `alternative solution ${alt.name}`);
 }
 
 export async function teardown(ctx: { driver: ClusterDriver; cluster: string; log: ProgressFn }): Promise<void> {

@@ -241,6 +241,13 @@ function semanticChecks(scenario: Scenario, at: At): ScenarioError[] {
   for (const list of ['setup', 'faults', 'solution'] as const) {
     scenario[list].forEach((step, i) => checkStep(step, [list, i], aliasProblem, at, errors));
   }
+  const altNames = new Map<string, number>();
+  (scenario.alternativeSolutions ?? []).forEach((alt, a) => {
+    const earlier = altNames.get(alt.name);
+    if (earlier !== undefined) errors.push(at(['alternativeSolutions', a, 'name'], `duplicate alternative solution "${alt.name}" (also alternativeSolutions[${earlier}])`));
+    else altNames.set(alt.name, a);
+    alt.steps.forEach((step, i) => checkStep(step, ['alternativeSolutions', a, 'steps', i], aliasProblem, at, errors));
+  });
 
   const seenIds = new Map<string, number>();
   scenario.checks.forEach((check, i) => {

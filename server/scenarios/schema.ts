@@ -125,6 +125,7 @@ function validator(): ValidateFunction {
 function containerKind(segments: PathSegment[]): 'step' | 'check' | 'waitFor' | 'other' {
   const n = segments.length;
   if (n >= 2 && ['setup', 'faults', 'solution'].includes(String(segments[0])) && n === 2) return 'step';
+  if (n === 4 && segments[0] === 'alternativeSolutions' && segments[2] === 'steps') return 'step';
   if (n === 2 && segments[0] === 'checks') return 'check';
   if (n >= 2 && segments[n - 1] === 'for' && segments[n - 2] === 'wait') return 'waitFor';
   return 'other';

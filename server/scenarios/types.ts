@@ -140,6 +140,14 @@ export interface ScenarioGuards {
   nodesIntact?: boolean;
 }
 
+export interface AlternativeSolution {
+  /** Short, unique within the scenario: shown in validate's output ("etcd-restore#1/in-place"). */
+  name: string;
+  /** What this path does differently from the reference solution. */
+  description?: string;
+  steps: Step[];
+}
+
 export interface Scenario {
   id: string;
   title: string;
@@ -155,6 +163,12 @@ export interface Scenario {
   task: string;
   hints: string[];
   solution: Step[];
+  /**
+   * Other reasonable ways to solve it. Learners never see them; `validate`
+   * runs each on its own fresh cluster and requires 100 %, which proves the
+   * checks grade the state, not the reference solution's path.
+   */
+  alternativeSolutions?: AlternativeSolution[];
   checks: Check[];
   guards?: ScenarioGuards;
   /** Where it was loaded from (absolute path) — filled by the loader. */

@@ -1,11 +1,12 @@
 /**
  * Our own scenario pack through `validate` on real clusters: every
  * scenario scores 0 after its faults (except checks marked passesBeforeFix)
- * and 100 % after its reference solution. KUBEDRILL_VALIDATE_RUNS=2 adds the
+ * and 100 % after its reference solution and after each of its alternative
+ * solutions (own fresh cluster each). KUBEDRILL_VALIDATE_RUNS=2 adds the
  * flake check; KUBEDRILL_VALIDATE_CONCURRENCY sets clusters at once.
  */
 import { describe, expect, it } from 'vitest';
-import { validatePack } from '../../cli/validate.js';
+import { runName, validatePack } from '../../cli/validate.js';
 import { corePack, realDriver, say } from './support.js';
 
 describe('core scenario pack', () => {
@@ -20,8 +21,8 @@ describe('core scenario pack', () => {
     const result = await validatePack(corePack, { driver, nodeImage, runs, concurrency, retries, scenarios: only, out: say, junit: 'test-results/validate-core.xml' });
     expect(result.loadErrors).toEqual([]);
     expect(result.runs.length).toBeGreaterThanOrEqual(only?.length ?? 20);
-    const failed = result.runs.filter((r) => !r.ok).map((r) => `${r.scenario}#${r.run}: ${r.problems.join('; ')}`);
-    for (const r of result.runs.filter((x) => x.flaky)) say(`FLAKY ${r.scenario}#${r.run}: ${r.problems.join('; ')}`);
+    const failed = result.runs.filter((r) => !r.ok).map((r) => `${runName(r)}: ${r.problems.join('; ')}`);
+    for (const r of result.runs.filter((x) => x.flaky)) say(`FLAKY ${runName(r)}: ${r.problems.join('; ')}`);
     expect(failed).toEqual([]);
   }, 85 * 60_000);
 });

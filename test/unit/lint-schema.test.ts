@@ -36,7 +36,7 @@ describe('lintPack', () => {
   it('exit 1 with one located line per problem', () => {
     const out = lintPack(path.join(root, 'test/fixtures/broken'));
     expect(out.exitCode).toBe(1);
-    expect(out.lines.at(-1)).toMatch(/2 scenario\(s\) OK, 16 problem\(s\) in 15 file\(s\)$/);
+    expect(out.lines.at(-1)).toMatch(/2 scenario\(s\) OK, 18 problem\(s\) in 16 file\(s\)$/);
     expect(out.lines.slice(0, -1).every((l) => /^test\/fixtures\/broken\/[\w-]+\.yaml:\d+(:\d+)?: /.test(l))).toBe(true);
     expect(out.output.endsWith('\n')).toBe(true);
   });

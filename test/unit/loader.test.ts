@@ -31,6 +31,8 @@ describe('loadScenarioFile on broken files', () => {
     ['bad-enum.yaml', /bad-enum\.yaml:3:9: domain: must be one of: cluster-architecture, .* \(got "networking"\)$/],
     ['bad-regex.yaml', /bad-regex\.yaml:18:\d+: checks\[1\]\.command\.stdoutMatches: invalid regular expression/],
     ['bad-jmespath.yaml', /bad-jmespath\.yaml:18:\d+: checks\[1\]\.object\.expr: invalid JMESPath expression/],
+    ['bad-alternative.yaml', /bad-alternative\.yaml:14:11: alternativeSolutions\[1\]\.name: duplicate alternative solution "restart" \(also alternativeSolutions\[0\]\)$/],
+    ['bad-alternative.yaml', /bad-alternative\.yaml:16:\d+: alternativeSolutions\[1\]\.steps\[0\]\.systemd\.node: unknown node alias "worker2"/],
     ['typo-field.yaml', /typo-field\.yaml:6:1: summry: unknown field "summry" \(expected one of: id, title/],
   ])('%s', (file, pattern) => {
     const messages = errorsOf(file);
@@ -54,7 +56,7 @@ describe('loadPack', () => {
     expect(errors.some((e) => /dup-scenario-id-b\.yaml:1:5: id: duplicate scenario id "dup-scenario-id" \(also in .*dup-scenario-id-a\.yaml\)/.test(e.message))).toBe(true);
     const errorFiles = new Set(errors.map((e) => path.basename(e.file)));
     expect(errorFiles.has('good-one.yaml')).toBe(false);
-    expect(errorFiles.size).toBe(15);
+    expect(errorFiles.size).toBe(16);
   });
 
   it('loads a good pack with pack.yaml, defaults and source/pack filled', () => {
