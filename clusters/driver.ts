@@ -18,8 +18,6 @@ export interface ClusterSpec {
   kubeadmConfigPatches?: string[];
   /** containerd config patches (TOML strings), merged by kind. */
   containerdConfigPatches?: string[];
-  /** Labels recorded on the cluster so an operator can see who made it. */
-  labels?: Record<string, string>;
 }
 
 export interface ClusterNode {
@@ -58,6 +56,11 @@ export interface ClusterDriver {
   nodes(cluster: string): Promise<ClusterNode[]>;
   /** Runs argv inside a node container. Never goes through a shell on the host. */
   exec(node: string, argv: string[], opts?: ExecOptions): Promise<ExecResult>;
+  /**
+   * The cluster's kubeconfig (YAML). By default its server is reachable from
+   * the host; `internal` gives the address seen from inside the node network.
+   */
+  kubeconfig(cluster: string, opts?: { internal?: boolean }): Promise<string>;
   /** The program and arguments that open an interactive shell in a node (for node-pty). */
   interactiveShell(node: string, argv?: string[]): { file: string; args: string[] };
   /** Whether an image exists locally (so kind will not try to pull it). */

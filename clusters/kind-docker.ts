@@ -152,6 +152,12 @@ export class KindDockerDriver implements ClusterDriver {
     };
   }
 
+  async kubeconfig(cluster: string, opts: { internal?: boolean } = {}): Promise<string> {
+    const r = await execa(this.kind, kubeconfigArgs(cluster, opts), { reject: false, timeout: 60_000 });
+    if (r.exitCode !== 0) throw new Error(`kind get kubeconfig --name ${cluster} failed: ${String(r.stderr).trim()}`);
+    return r.stdout;
+  }
+
   interactiveShell(node: string, argv: string[] = ['bash', '-l']): { file: string; args: string[] } {
     assertNodeName(node);
     return { file: this.docker, args: ['exec', '-it', '-e', 'TERM=xterm-256color', '-w', '/root', node, ...argv] };
@@ -169,6 +175,12 @@ export class KindDockerDriver implements ClusterDriver {
     for (const line of String(r.all ?? '').split('\n')) if (line.trim()) onProgress(line);
     if (r.exitCode !== 0) throw new Error(`kind load docker-image failed: ${String(r.all).trim()}`);
   }
+}
+
+/** `kind get kubeconfig` argument vector; `--internal` for the address inside the node network. */
+export function kubeconfigArgs(cluster: string, opts: { internal?: boolean } = {}): string[] {
+  assertClusterName(cluster);
+  return ['get', 'kubeconfig', '--name', cluster, ...(opts.internal ? ['--internal'] : [])];
 }
 
 /** docker exec argument vector; stdin only when there is input. */

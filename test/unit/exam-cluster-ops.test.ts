@@ -45,6 +45,9 @@ function scriptedDriver() {
       if (argv[0] === 'bash' && opts.stdin?.includes('sha256sum')) return ok(`${'a'.repeat(64)}  /etc/kubernetes/pki/ca.crt\n`);
       return ok();
     },
+    async kubeconfig(cluster) {
+      return `apiVersion: v1\nkind: Config\nclusters:\n- name: kind-${cluster}\n`;
+    },
     interactiveShell(node) {
       return { file: 'docker', args: ['exec', '-it', node, 'bash'] };
     },
