@@ -159,8 +159,7 @@ export class KindDockerDriver implements ClusterDriver {
   }
 
   interactiveShell(node: string, argv: string[] = ['bash', '-l']): { file: string; args: string[] } {
-    assertNodeName(node);
-    return { file: this.docker, args: ['exec', '-it', '-e', 'TERM=xterm-256color', '-w', '/root', node, ...argv] };
+    return { file: this.docker, args: interactiveShellArgs(node, argv) };
   }
 
   async hasImage(image: string): Promise<boolean> {
@@ -181,6 +180,12 @@ export class KindDockerDriver implements ClusterDriver {
 export function kubeconfigArgs(cluster: string, opts: { internal?: boolean } = {}): string[] {
   assertClusterName(cluster);
   return ['get', 'kubeconfig', '--name', cluster, ...(opts.internal ? ['--internal'] : [])];
+}
+
+/** docker exec argument vector for an interactive login shell on a node (a TTY, stdin attached). */
+export function interactiveShellArgs(node: string, argv: string[] = ['bash', '-l']): string[] {
+  assertNodeName(node);
+  return ['exec', '-it', '-e', 'TERM=xterm-256color', '-w', '/root', node, ...argv];
 }
 
 /** docker exec argument vector; stdin only when there is input. */
