@@ -2,21 +2,13 @@
  * The kubedrill command line: a small dispatcher. Each subcommand lives in
  * its own module; this file only parses arguments and sets exit codes.
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { execa } from 'execa';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { validateCommand, type ValidateCliOptions } from './args.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a whole number ≥ 1, got "${v}"`);
-  return n;
-}
-function collect(v: string, prev: string[]): string[] {
-  return [...prev, v];
-}
 
 export async function main(argv = process.argv): Promise<void> {
   const program = new Command().name('kubedrill').description('CKA exam-practice simulator on real kind clusters');
@@ -32,18 +24,8 @@ export async function main(argv = process.argv): Promise<void> {
       process.exitCode = result.exitCode;
     });
 
-  program
-    .command('validate')
-    .description('prove a pack on real clusters: faults → 0 %, reference solution → 100 %')
-    .argument('<pack>', 'pack folder')
-    .option('-s, --scenario <id>', 'only this scenario (repeatable)', collect, [])
-    .option('--runs <n>', 'run each scenario n times on fresh clusters (flake check)', positiveInt, 1)
-    .option('-j, --concurrency <n>', 'clusters at once', positiveInt, 1)
-    .option('--junit <file>', 'write JUnit XML')
-    .option('--keep-failed', 'keep the cluster of a failed scenario for debugging')
-    .option('--retries <n>', 're-run a failed scenario on a fresh cluster up to n times (reported as FLAKY if it then passes)', (v: string) => Number(v), 0)
-    .option('--image <ref>', 'node image (default: the offline image if built, else kindest/node)')
-    .action(async (dir: string, o: { scenario: string[]; runs: number; concurrency: number; junit?: string; keepFailed?: boolean; image?: string; retries: number }) => {
+  validateCommand(program)
+    .action(async (dir: string, o: ValidateCliOptions) => {
       const { validatePack } = await import('./validate.js');
       const { runs, loadErrors } = await validatePack(path.resolve(dir), {
         scenarios: o.scenario,
