@@ -13,7 +13,7 @@ export default defineConfig({
         },
       },
       {
-        // Chromium (playwright-core) against the HTTP layer + built web app, fake engine. Skips without /usr/bin/chromium.
+        // Chromium (playwright-core) against the HTTP layer + built web app, fake engine. Fails (never skips) without /usr/bin/chromium.
         test: {
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],
