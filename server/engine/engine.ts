@@ -115,7 +115,10 @@ export class Engine implements EngineApi {
       nodes: [],
       signal: abort.signal,
       log: (line) => this.emit(session, { type: 'log', message: line }),
-      stage: (stage) => this.setStage(session, stage),
+      // Once end() has begun, only end() moves the stage on.
+      stage: (stage) => {
+        if (!abort.signal.aborted) this.setStage(session, stage);
+      },
     };
     this.sessions.set(id, session);
     this.emit(session, { type: 'log', message: `session ${id}: scenario ${scenarioId} on cluster ${cluster} (${this.nodeImage})` });
@@ -123,20 +126,32 @@ export class Engine implements EngineApi {
     return this.getSession(id);
   }
 
+  /**
+   * Provisions the session's cluster (start and reset). If end() runs
+   * meanwhile it stops quietly: end() waits for it (busy), then deletes the
+   * cluster and releases the claim; the stage stays end()'s.
+   */
   private async bringUp(session: Session): Promise<void> {
     const t0 = Date.now();
     try {
       await this.registry.claim(session.info.cluster);
       session.ctx.nodeImage = await nodeImageForScenario(this.driver, session.scenario, this.nodeImage);
-      await bringUp(session.ctx);
+      await bringUp(session.ctx); // throws "cancelled" between actions once aborted
+      if (this.ending(session)) return;
       session.info.nodes = session.ctx.nodes;
       session.info.task = fillPlaceholders(session.scenario.task, this.placeholders(session.ctx));
       session.info.readyAt = new Date().toISOString();
       session.info.timings.ready = Date.now() - t0;
       this.setStage(session, 'ready');
     } catch (e) {
+      if (this.ending(session)) return; // cancelled by end(): not a failure
       this.fail(session, e);
     }
+  }
+
+  /** end() has begun: background work stops and leaves the stage alone. */
+  private ending(s: Session): boolean {
+    return s.abort.signal.aborted;
   }
 
   private placeholders(ctx: LifecycleContext) {
@@ -180,12 +195,15 @@ export class Engine implements EngineApi {
     this.setStage(s, 'grading');
     try {
       const report = await gradeCluster(s.ctx);
+      // Checks against a cluster being deleted score nothing real.
+      if (this.ending(s)) throw new ConflictError(`session ${s.info.id} was ended while it was being graded`);
       s.info.lastGrade = report;
       s.info.timings.grading = report.durationMs;
       this.emit(s, { type: 'grade', message: `score ${report.score}/${report.maxScore} (${report.percent}%)`, grade: report });
       return report;
     } finally {
-      this.setStage(s, 'ready');
+      // end() may have run meanwhile: never bring an ended session back to ready.
+      if (s.info.stage === 'grading') this.setStage(s, 'ready');
     }
   }
 
@@ -225,17 +243,18 @@ export class Engine implements EngineApi {
     this.setStage(s, 'resetting');
     s.info.lastGrade = undefined;
     s.info.error = undefined;
-    try {
-      await teardown(s.ctx).catch((e) => s.ctx.log(`delete before reset: ${(e as Error).message}`));
-      s.ctx.nodes = [];
-      s.info.nodes = [];
-      s.ctx.identity = undefined;
-    } catch (e) {
-      this.fail(s, e);
-      return;
-    }
-    s.busy = this.bringUp(s);
+    // busy covers the delete too, so an end() meanwhile waits for it.
+    s.busy = this.rebuild(s);
     await s.busy;
+  }
+
+  private async rebuild(s: Session): Promise<void> {
+    await teardown(s.ctx).catch((e) => s.ctx.log(`delete before reset: ${(e as Error).message}`));
+    if (this.ending(s)) return;
+    s.ctx.nodes = [];
+    s.info.nodes = [];
+    s.ctx.identity = undefined;
+    await this.bringUp(s);
   }
 
   async end(sessionId: string): Promise<void> {
