@@ -36,6 +36,8 @@ export const BRING_UP: ReadonlyArray<readonly [Stage, string, Action]> = [
   ['provisioning', 'create the kind cluster', provisionCluster],
   ['provisioning', 'wait for nodes and system pods', waitForClusterHealthy],
   ['preparing', 'prepare node shells', prepareNodeShells],
+  ['preparing', 'provide etcdctl and etcdutl on the control plane', provideEtcdTools],
+  ['preparing', 'check the node image offers what the scenario needs', checkImageContract],
   ['preparing', 'make workload images available', ensureWorkloadImages],
   ['preparing', 'record the cluster identity', recordIdentity],
   ['injecting', 'apply the scenario setup', applySetup],
@@ -137,6 +139,35 @@ export async function waitForClusterHealthy(
 
 // ---- prepare -------------------------------------------------------------------
 
+/**
+ * Our offline image ships etcdctl/etcdutl; kindest/node does not. The etcd
+ * image the cluster already runs carries both, in the matching version, so
+ * they are copied out of it (no download, works offline too).
+ */
+export const ETCD_TOOLS_SCRIPT = `
+command -v etcdctl >/dev/null && command -v etcdutl >/dev/null && { echo "etcdctl and etcdutl present"; exit 0; }
+image=$(sed -n 's/^[ -]*image: *//p' /etc/kubernetes/manifests/etcd.yaml | head -n1)
+[ -n "$image" ] || { echo "no etcd image in /etc/kubernetes/manifests/etcd.yaml" >&2; exit 1; }
+ctr -n k8s.io images ls -q "name==$image" | grep -q . || image="docker.io/$image"
+mnt=$(mktemp -d)
+ctr -n k8s.io images mount "$image" "$mnt" >/dev/null || exit 1
+rc=0
+for t in etcdctl etcdutl; do
+  command -v "$t" >/dev/null || install -m 0755 "$mnt/usr/local/bin/$t" /usr/local/bin/ || rc=1
+done
+ctr -n k8s.io images unmount "$mnt" >/dev/null
+rmdir "$mnt"
+echo "etcdctl and etcdutl copied from $image"
+exit $rc
+`;
+
+export async function provideEtcdTools(ctx: LifecycleContext): Promise<void> {
+  const cp = controlPlane(ctx).name;
+  const r = await ctx.driver.exec(cp, ['bash', '-s'], { stdin: ETCD_TOOLS_SCRIPT });
+  // Not fatal for scenarios that never touch etcd; the etcd scenarios' own steps would fail loudly.
+  ctx.log(r.exitCode === 0 ? r.stdout.trim() : `etcdctl/etcdutl unavailable on ${cp}: ${(r.stderr || r.stdout).trim()}`);
+}
+
 /** What a learner expects on the control plane: kubectl works, `k` alias, completion. */
 export const CONTROL_PLANE_BASHRC = `
 # --- added by Kubedrill ---
@@ -168,6 +199,40 @@ export async function prepareNodeShells(ctx: LifecycleContext): Promise<void> {
 }
 
 /** Images a scenario declares: present in every node, loaded from the host, or pulled (online). */
+/** Our offline image describes itself here; kindest/node and kubedrill/node-online do not have it. */
+const OFFLINE_IMAGE_MANIFEST = '/kind/kubedrill-image.json';
+
+async function isOfflineImage(ctx: LifecycleContext): Promise<boolean> {
+  const r = await ctx.driver.exec(controlPlane(ctx).name, ['test', '-f', OFFLINE_IMAGE_MANIFEST]);
+  return r.exitCode === 0;
+}
+
+/**
+ * An upgrade scenario on a node image without the next version's packages
+ * would start fine and then fail at the learner's `apt-get install`. Say so
+ * before any fault is injected.
+ */
+export async function checkImageContract(ctx: LifecycleContext): Promise<void> {
+  if (!ctx.scenario.cluster.upgradeTarget) return;
+  const cp = controlPlane(ctx).name;
+  const r = await ctx.driver.exec(cp, [
+    'bash',
+    '-c',
+    // Current kubeadm minor vs. the newest minor apt can install (no request data in here).
+    `cur=$(dpkg-query -W -f='\${Version}' kubeadm | cut -d. -f2); ` +
+      `best=$(apt-cache madison kubeadm | awk '{print $3}' | cut -d. -f2 | sort -n | tail -n1); ` +
+      `echo "installed minor $cur, newest available minor \${best:-none}"; [ -n "$best" ] && [ "$best" -gt "$cur" ]`,
+  ]);
+  if (r.exitCode !== 0) {
+    throw new Error(
+      `scenario ${ctx.scenario.id} needs an upgrade target (the next Kubernetes minor's kubeadm/kubelet/kubectl in the ` +
+        `node's apt repository), but node image ${ctx.nodeImage} has none (${r.stdout.trim() || r.stderr.trim()}). ` +
+        'Use the offline image (./kubedrill image build) or kubedrill/node-online (docs/node-image.md).',
+    );
+  }
+  ctx.log(`upgrade target: ${r.stdout.trim()}`);
+}
+
 export async function ensureWorkloadImages(ctx: LifecycleContext): Promise<void> {
   const wanted = ctx.scenario.cluster.images ?? [];
   const missing: string[] = [];
@@ -182,7 +247,12 @@ export async function ensureWorkloadImages(ctx: LifecycleContext): Promise<void>
   if (missing.length === 0) return;
   const notLocal: string[] = [];
   for (const image of missing) if (!(await ctx.driver.hasImage(image))) notLocal.push(image);
-  if (notLocal.length > 0) {
+  if (notLocal.length > 0 && !(await isOfflineImage(ctx))) {
+    // Online node images (kindest/node, kubedrill/node-online): the kubelet pulls what is not preloaded.
+    ctx.log(`not preloaded, the kubelet will pull them: ${notLocal.join(', ')}`);
+    missing.splice(0, missing.length, ...missing.filter((i) => !notLocal.includes(i)));
+    if (missing.length === 0) return;
+  } else if (notLocal.length > 0) {
     throw new Error(
       `images not available offline: ${notLocal.join(', ')}. Build the offline image (clusters/image/build.sh) ` +
         'or pull them with docker first.',
