@@ -1,7 +1,8 @@
 /**
  * The real HTTP layer + built web app with the fake session engine AND the
  * real exam service on a fake cluster layer (test/fake-exam-ops.ts), a real
- * progress database in a temp folder, the shipped exams and the core
+ * progress database in a temp folder, the shipped exams plus the test-only
+ * ones in test/fixtures/exams (`examDirs` to choose), and the core
  * scenarios. restart() stops everything and starts it again on the same
  * port with the same database (server-restart tests).
  */
@@ -11,7 +12,6 @@ import path from 'node:path';
 import { createApp, type CreatedApp } from '../../server/http/app.js';
 import { examsExtension } from '../../server/http/exams.js';
 import { progressExtension } from '../../server/http/progress.js';
-import { loadExams } from '../../server/exams/loader.js';
 import { ExamService } from '../../server/exams/service.js';
 import { ProgressStore } from '../../server/progress/store.js';
 import { withProgress } from '../../server/progress/with-progress.js';
@@ -19,6 +19,7 @@ import { loadPack } from '../../server/scenarios/loader.js';
 import { FakeEngine, FAKE_SCENARIOS } from '../fake-engine.js';
 import { fakeExamOps, type FakeExamOps } from '../fake-exam-ops.js';
 import { listenApp } from '../helpers/serve-app.js';
+import { loadTestExams, TEST_EXAM_DIRS } from '../helpers/test-exams.js';
 import { repoRoot } from './fake-server.js';
 
 export interface FakeExamServer {
@@ -35,12 +36,11 @@ export interface FakeExamServer {
   close(): Promise<void>;
 }
 
-export async function startFakeExamServer(o: { port?: number; stepMs?: number; engineStepMs?: number; log?: (l: string) => void; webDist?: string } = {}): Promise<FakeExamServer> {
+export async function startFakeExamServer(o: { port?: number; stepMs?: number; engineStepMs?: number; log?: (l: string) => void; webDist?: string; examDirs?: string[] } = {}): Promise<FakeExamServer> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kd-exam-srv-'));
   const dbFile = path.join(dir, 'kubedrill.db');
   const scenarios = new Map(loadPack(path.join(repoRoot, 'scenarios/core')).scenarios.map((s) => [s.id, s]));
-  const { exams: defs, errors } = loadExams(path.join(repoRoot, 'exams'), scenarios);
-  if (errors.length) throw new Error(errors.map((e) => e.message).join('\n'));
+  const defs = loadTestExams(scenarios, o.examDirs ?? TEST_EXAM_DIRS);
   const ops = fakeExamOps({ stepMs: o.stepMs ?? 150 });
   let port = o.port ?? 0;
 

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadPack } from '../../server/scenarios/loader.js';
 import type { Scenario } from '../../server/scenarios/types.js';
 import { footprint, loadExams, parseExam } from '../../server/exams/loader.js';
+import { FIXTURE_EXAMS_DIR } from '../helpers/test-exams.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 let scenarios: Map<string, Scenario>;
@@ -26,6 +27,12 @@ describe('exam loader', () => {
     ]);
     expect(sample.tasks.map((t) => `${t.scenario}@${t.cluster}`)).toEqual(['kubelet-stopped@a', 'service-no-endpoints@b', 'default-storageclass-switch@b']);
     expect(sample.passPercent).toBe(66);
+    expect(exams.map((e) => e.id)).not.toContain('test-timeout');
+  });
+
+  it('loads the test-only time-out exam from test/fixtures/exams', () => {
+    const { exams, errors } = loadExams(FIXTURE_EXAMS_DIR, scenarios);
+    expect(errors.map((e) => e.message)).toEqual([]);
     const short = exams.find((e) => e.id === 'test-timeout')!;
     expect(short.timeLimitMinutes).toBe(1.5);
     expect(short.tasks[0]!.weight).toBe(1);

@@ -4,7 +4,6 @@ import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ClusterDriver } from '../../clusters/driver.js';
 import { ClusterRegistry } from '../../server/engine/registry.js';
-import { loadExams } from '../../server/exams/loader.js';
 import { ExamService } from '../../server/exams/service.js';
 import { ExamTimer, alertsDue, nextWakeMs } from '../../server/exams/timer.js';
 import type { ExamDef } from '../../server/exams/types.js';
@@ -12,6 +11,7 @@ import { ProgressStore } from '../../server/progress/store.js';
 import { loadPack } from '../../server/scenarios/loader.js';
 import type { Scenario } from '../../server/scenarios/types.js';
 import { examMarker, fakeExamOps } from '../fake-exam-ops.js';
+import { loadTestExams } from '../helpers/test-exams.js';
 
 const MIN = 60_000;
 const root = path.resolve(import.meta.dirname, '../..');
@@ -19,7 +19,7 @@ let scenarios: Map<string, Scenario>;
 let exams: ExamDef[];
 beforeAll(() => {
   scenarios = new Map(loadPack(path.join(root, 'scenarios/core')).scenarios.map((s) => [s.id, s]));
-  exams = loadExams(path.join(root, 'exams'), scenarios).exams;
+  exams = loadTestExams(scenarios);
 });
 
 describe('exam clock (pure)', () => {
