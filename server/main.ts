@@ -3,6 +3,7 @@
  *
  *   tsx server/main.ts [--host 127.0.0.1] [--port 4280] [--packs dir ...]
  *                      [--allow-origin URL ...] [--allow-host NAME ...]
+ *                      [--max-sessions 2]
  *
  * Binds 127.0.0.1 unless told otherwise (--host or KUBEDRILL_HOST): the
  * terminals give root shells in the cluster nodes.
@@ -12,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { createApp } from './http/app.js';
-import { createEngine } from './engine/engine.js';
+import { DEFAULT_MAX_SESSIONS, createEngine } from './engine/engine.js';
 import { lifecycleOps } from './exams/cluster-ops.js';
 import { DEFAULT_EXAMS_DIR, loadExams } from './exams/loader.js';
 import { ExamService } from './exams/service.js';
@@ -26,6 +27,12 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 function parsePort(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('port must be an integer 0..65535');
+  return n;
+}
+
+function parseMaxSessions(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('max sessions must be a whole number ≥ 1');
   return n;
 }
 
@@ -43,8 +50,14 @@ export async function main(argv = process.argv): Promise<void> {
     .option('--web-dist <dir>', 'built web app folder', path.join(repoRoot, 'web', 'dist'))
     .option('--exams <dir>', 'mock exam folder', DEFAULT_EXAMS_DIR)
     .option('--db <file>', 'progress database (env KUBEDRILL_DB; default $KUBEDRILL_STATE_DIR/kubedrill.db)')
+    .option(
+      '--max-sessions <n>',
+      'training sessions (kind clusters) running at once (env KUBEDRILL_MAX_SESSIONS)',
+      parseMaxSessions,
+      process.env.KUBEDRILL_MAX_SESSIONS ? parseMaxSessions(process.env.KUBEDRILL_MAX_SESSIONS) : DEFAULT_MAX_SESSIONS,
+    )
     .parse(argv);
-  const o = program.opts<{ host: string; port: number; packs: string[]; allowOrigin: string[]; allowHost: string[]; webDist: string; exams: string; db?: string }>();
+  const o = program.opts<{ host: string; port: number; packs: string[]; allowOrigin: string[]; allowHost: string[]; webDist: string; exams: string; db?: string; maxSessions: number }>();
 
   const log = (l: string) => process.stderr.write(`[kubedrill] ${l}\n`);
   const packs = o.packs.map((p) => path.resolve(p));
@@ -54,7 +67,7 @@ export async function main(argv = process.argv): Promise<void> {
   const closed = store.closeAbandonedTrainingAttempts();
   if (closed) log(`closed ${closed} training attempt(s) left open by the previous run`);
   // Orphan cleanup keeps the clusters of running exams (registry keepUntil).
-  const realEngine = await createEngine({ packs, log });
+  const realEngine = await createEngine({ packs, log, maxSessions: o.maxSessions });
   const engine = withProgress(realEngine, store, log);
   const loadedExams = loadExams(o.exams, realEngine.scenarios);
   for (const err of loadedExams.errors) log(`exam error: ${err.message}`);

@@ -24,7 +24,16 @@ import {
   type Stage,
 } from './types.js';
 
-export interface EngineOptions {
+export interface EngineLimits {
+  /** Sessions with a cluster at once (all but ended and failed ones; default 2): each is a kind cluster. */
+  maxSessions?: number;
+  /** How long an ended session stays in memory (its page and events) before it is dropped; default 10 minutes. */
+  endedRetentionMs?: number;
+  /** Ended sessions kept at most (the oldest are dropped first); default 20. */
+  maxEndedKept?: number;
+}
+
+export interface EngineOptions extends EngineLimits {
   packs: string[];
   log?: (line: string) => void;
   driver?: ClusterDriver;
@@ -40,17 +49,22 @@ interface Session {
   events: SessionEvent[];
   listeners: Set<(e: SessionEvent) => void>;
   started: number;
+  endedAt?: number;
   abort: AbortController;
   busy?: Promise<unknown>;
 }
 
 const MAX_EVENTS = 2000;
+export const DEFAULT_MAX_SESSIONS = 2;
 export const SESSION_ID = /^[a-f0-9]{12}$/;
 
 export class Engine implements EngineApi {
   readonly scenarios = new Map<string, Scenario>();
   private readonly sessions = new Map<string, Session>();
   private readonly log: (line: string) => void;
+  readonly maxSessions: number;
+  private readonly endedRetentionMs: number;
+  private readonly maxEndedKept: number;
 
   constructor(
     readonly driver: ClusterDriver,
@@ -58,9 +72,13 @@ export class Engine implements EngineApi {
     readonly registry: ClusterRegistry,
     scenarios: Scenario[],
     log?: (line: string) => void,
+    limits: EngineLimits = {},
   ) {
     this.log = log ?? (() => {});
     for (const s of scenarios) this.scenarios.set(s.id, s);
+    this.maxSessions = Math.max(1, Math.floor(limits.maxSessions ?? DEFAULT_MAX_SESSIONS));
+    this.endedRetentionMs = limits.endedRetentionMs ?? 10 * 60_000;
+    this.maxEndedKept = limits.maxEndedKept ?? 20;
   }
 
   listScenarios(): ScenarioSummary[] {
@@ -85,6 +103,8 @@ export class Engine implements EngineApi {
 
   startSession(scenarioId: string): SessionInfo {
     const scenario = this.scenario(scenarioId);
+    this.dropEnded();
+    this.requireCapacity();
     const id = randomBytes(6).toString('hex');
     const cluster = `kd-${id.slice(0, 8)}`;
     const abort = new AbortController();
@@ -175,7 +195,29 @@ export class Engine implements EngineApi {
     return s;
   }
 
+  /** Sessions that hold (or are getting, or still deleting) a cluster. */
+  private activeCount(): number {
+    return [...this.sessions.values()].filter((s) => s.info.stage !== 'ended' && s.info.stage !== 'failed').length;
+  }
+
+  private requireCapacity(): void {
+    const n = this.activeCount();
+    if (n >= this.maxSessions) throw new ConflictError(`${n} session${n === 1 ? ' is' : 's are'} already running; end one first`);
+  }
+
+  /** Forgets ended sessions older than the retention time, and the oldest beyond maxEndedKept. */
+  private dropEnded(): void {
+    const ended = [...this.sessions.values()].filter((s) => s.endedAt !== undefined).sort((a, b) => b.endedAt! - a.endedAt!);
+    const cutoff = Date.now() - this.endedRetentionMs;
+    ended.forEach((s, i) => {
+      if (i < this.maxEndedKept && s.endedAt! > cutoff) return;
+      s.listeners.clear();
+      this.sessions.delete(s.info.id);
+    });
+  }
+
   listSessions(): SessionInfo[] {
+    this.dropEnded();
     return [...this.sessions.values()].map((s) => structuredClone(s.info));
   }
 
@@ -240,6 +282,7 @@ export class Engine implements EngineApi {
   async reset(sessionId: string): Promise<void> {
     const s = this.session(sessionId);
     this.requireStage(s, ['ready', 'failed']);
+    if (s.info.stage === 'failed') this.requireCapacity(); // a failed session gets a cluster again
     this.setStage(s, 'resetting');
     s.info.lastGrade = undefined;
     s.info.error = undefined;
@@ -269,6 +312,7 @@ export class Engine implements EngineApi {
       this.emit(s, { type: 'error', message: (e as Error).message });
     }
     this.registry.release(s.info.cluster);
+    s.endedAt = Date.now();
     this.setStage(s, 'ended');
   }
 
@@ -328,6 +372,6 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const registry = new ClusterRegistry(driver, log);
   if (opts.cleanOrphans !== false) await registry.deleteOrphans();
   const nodeImage = opts.nodeImage ?? (await resolveNodeImage(driver, log));
-  return new Engine(driver, nodeImage, registry, scenarios, log);
+  return new Engine(driver, nodeImage, registry, scenarios, log, opts);
 }
 

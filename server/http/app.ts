@@ -162,6 +162,16 @@ export function createApp(engine: EngineApi, opts: AppOptions = {}): CreatedApp 
     return info;
   }
 
+  /** Drops owner tokens and revealed hints of sessions the engine has forgotten (ended a while ago). */
+  function forgetDroppedSessions(): void {
+    const known = new Set(engine.listSessions().map((s) => s.id));
+    for (const id of new Set([...tokens.sessionIds(), ...revealed.keys()])) {
+      if (known.has(id)) continue;
+      tokens.forget(id);
+      revealed.delete(id);
+    }
+  }
+
   function view(info: SessionInfo) {
     const r = revealed.get(info.id);
     return { ...info, hints: r?.hints ?? [], solution: r?.solution };
@@ -177,6 +187,7 @@ export function createApp(engine: EngineApi, opts: AppOptions = {}): CreatedApp 
 
   /** Sessions this browser owns (by cookie). */
   api.get('/sessions', (req, res) => {
+    forgetDroppedSessions();
     const cookies = parseCookies(req.headers.cookie);
     const mine = engine
       .listSessions()
@@ -192,7 +203,8 @@ export function createApp(engine: EngineApi, opts: AppOptions = {}): CreatedApp 
     const scenarioId = (body as Record<string, unknown>).scenarioId;
     if (typeof scenarioId !== 'string' || !SCENARIO_ID_RE.test(scenarioId))
       throw new HttpError(400, 'bad_request', `scenarioId must be a string matching ${SCENARIO_ID_RE.source}`, 'scenarioId');
-    const info = engine.startSession(scenarioId);
+    forgetDroppedSessions();
+    const info = engine.startSession(scenarioId); // ConflictError (409) when the session limit is reached
     const token = tokens.issue(info.id);
     res.setHeader('Set-Cookie', ownerCookie(info.id, token, !!opts.secureCookies));
     log(`session ${info.id} started for ${scenarioId}`);

@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ClusterDriver, ClusterNode, ExecOptions, ExecResult } from '../../clusters/driver.js';
-import { Engine } from '../../server/engine/engine.js';
+import { Engine, type EngineLimits } from '../../server/engine/engine.js';
 import { ClusterRegistry } from '../../server/engine/registry.js';
 import type { Scenario } from '../../server/scenarios/types.js';
 
@@ -124,10 +124,10 @@ export interface TestEngine {
   registry: ClusterRegistry;
 }
 
-export function testEngine(scenarios: Scenario[] = [tinyScenario()]): TestEngine {
+export function testEngine(scenarios: Scenario[] = [tinyScenario()], limits: EngineLimits = {}): TestEngine {
   const driver = scriptedDriver();
   const registry = new ClusterRegistry(driver, () => {}, mkdtempSync(path.join(os.tmpdir(), 'kd-engine-')));
-  const engine = new Engine(driver, 'kubedrill/node:test', registry, scenarios, () => {});
+  const engine = new Engine(driver, 'kubedrill/node:test', registry, scenarios, () => {}, limits);
   return { engine, driver, registry };
 }
 
