@@ -218,8 +218,11 @@ export async function checkImageContract(ctx: LifecycleContext): Promise<void> {
   const r = await ctx.driver.exec(cp, [
     'bash',
     '-c',
-    // Current kubeadm minor vs. the newest minor apt can install (no request data in here).
-    `cur=$(dpkg-query -W -f='\${Version}' kubeadm | cut -d. -f2); ` +
+    // Our offline image names its target; otherwise compare the installed kubeadm minor with the
+    // newest one apt can install (the lists are empty in node images until an update).
+    `grep -qs '"upgradeTarget": *"v' ${OFFLINE_IMAGE_MANIFEST} && { echo "upgrade target: $(grep -o '"upgradeTarget": *"[^"]*"' ${OFFLINE_IMAGE_MANIFEST})"; exit 0; }; ` +
+      `timeout 120 apt-get update -qq >/dev/null 2>&1; ` +
+      `cur=$(dpkg-query -W -f='\${Version}' kubeadm | cut -d. -f2); ` +
       `best=$(apt-cache madison kubeadm | awk '{print $3}' | cut -d. -f2 | sort -n | tail -n1); ` +
       `echo "installed minor $cur, newest available minor \${best:-none}"; [ -n "$best" ] && [ "$best" -gt "$cur" ]`,
   ]);
@@ -230,7 +233,7 @@ export async function checkImageContract(ctx: LifecycleContext): Promise<void> {
         'Use the offline image (./kubedrill image build) or kubedrill/node-online (docs/node-image.md).',
     );
   }
-  ctx.log(`upgrade target: ${r.stdout.trim()}`);
+  ctx.log(r.stdout.trim());
 }
 
 export async function ensureWorkloadImages(ctx: LifecycleContext): Promise<void> {
