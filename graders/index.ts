@@ -7,6 +7,7 @@ import { fillPlaceholders } from '../server/steps/placeholders.js';
 import { runCommandCheck } from './checks/command.js';
 import { runEtcdSnapshotCheck } from './checks/etcd-snapshot.js';
 import { runFileCheck } from './checks/file.js';
+import { runNetworkPolicyCheck } from './checks/network-policy.js';
 import { runNodeReadyCheck } from './checks/node-ready.js';
 import { runAbsentCheck, runObjectCheck } from './checks/object.js';
 import { runSystemdCheck } from './checks/systemd.js';
@@ -16,7 +17,7 @@ import { errorResult, sleep } from './util.js';
 
 export { captureIdentity, checkGuards, type ClusterIdentity } from './guards.js';
 
-export const CHECK_KINDS = ['object', 'absent', 'command', 'file', 'nodeReady', 'systemd', 'etcdSnapshot'] as const;
+export const CHECK_KINDS = ['object', 'absent', 'command', 'file', 'nodeReady', 'systemd', 'etcdSnapshot', 'networkPolicy'] as const;
 export type CheckKindName = (typeof CHECK_KINDS)[number];
 
 export function checkKindOf(check: object): CheckKindName | undefined {
@@ -51,6 +52,8 @@ export async function runCheck(check: Check, view: ClusterView): Promise<CheckRe
         return await runSystemdCheck(filled as Parameters<typeof runSystemdCheck>[0], view);
       case 'etcdSnapshot':
         return await runEtcdSnapshotCheck(filled as Parameters<typeof runEtcdSnapshotCheck>[0], view);
+      case 'networkPolicy':
+        return await runNetworkPolicyCheck(filled as Parameters<typeof runNetworkPolicyCheck>[0], view);
       default:
         return errorResult(filled, filled.description, `unknown check kind (expected one of ${CHECK_KINDS.join(', ')})`);
     }

@@ -106,7 +106,7 @@ function toPos(lc: LineCounter, offset: number) {
 }
 
 const STEP_KINDS = ['run', 'apply', 'delete', 'patch', 'systemd', 'writeFile', 'editFile', 'editYaml', 'node', 'wait'];
-const CHECK_KINDS = ['object', 'absent', 'command', 'file', 'nodeReady', 'systemd', 'etcdSnapshot'];
+const CHECK_KINDS = ['object', 'absent', 'command', 'file', 'nodeReady', 'systemd', 'etcdSnapshot', 'networkPolicy'];
 
 let compiled: ValidateFunction | undefined;
 

@@ -121,8 +121,30 @@ export interface EtcdSnapshotCheck {
   etcdSnapshot: { node: NodeAlias; path: string; containsKey?: string };
 }
 
+/** One end of a connection: a pod by name, or every pod matching a label selector. */
+export interface NetworkPolicyEndpoint {
+  namespace?: string; // default "default"
+  pod?: string; // exactly one of pod / selector
+  selector?: string; // label selector as kubectl -l takes it, e.g. "role=reporting"
+}
+/**
+ * NetworkPolicies (networking.k8s.io/v1 semantics) allow or deny a
+ * connection from one pod to another — decided from the policy objects as an
+ * enforcing network plugin would, whatever the CNI does.
+ */
+export interface NetworkPolicyCheck {
+  networkPolicy: {
+    from: NetworkPolicyEndpoint;
+    to: NetworkPolicyEndpoint;
+    port: number | string; // a number, or the name of a container port of the destination pod
+    protocol?: 'TCP' | 'UDP' | 'SCTP'; // default TCP
+    allowed: boolean; // the expected verdict (with selectors: for every pod pair)
+  };
+}
+
 export type CheckKind =
-  | ObjectCheck | AbsentCheck | CommandCheck | FileCheck | NodeReadyCheck | SystemdCheck | EtcdSnapshotCheck;
+  | ObjectCheck | AbsentCheck | CommandCheck | FileCheck | NodeReadyCheck | SystemdCheck | EtcdSnapshotCheck
+  | NetworkPolicyCheck;
 
 export type Check = CheckKind & {
   id: string;
