@@ -12,7 +12,8 @@ let engine: Engine;
 
 beforeAll(async () => {
   const { driver, nodeImage } = await realDriver();
-  engine = await createEngine({ packs: [corePack], driver, nodeImage, log: say });
+  // Three learners at once: above the server's default cap of two sessions.
+  engine = await createEngine({ packs: [corePack], driver, nodeImage, log: say, maxSessions: 3 });
 });
 
 afterAll(async () => {
