@@ -471,6 +471,16 @@ export class ExamService {
     return r ? r.clusters.flatMap((c) => c.nodes.map((n) => n.name)) : [];
   }
 
+  /**
+   * The exam under way (provisioning or running: not yet submitted or timed
+   * out) with this scenario among its tasks. Running exams are always in
+   * memory (resume() loads them at start).
+   */
+  activeRunWith(scenarioId: string): { id: string; title: string } | undefined {
+    const r = [...this.runs.values()].find((r) => (r.state === 'provisioning' || r.state === 'running') && r.tasks.some((t) => t.scenario.id === scenarioId));
+    return r && { id: r.id, title: r.def.title };
+  }
+
   stateOf(id: string): ExamState | undefined {
     return this.runs.get(id)?.state ?? this.o.store.getExamRun(id)?.state;
   }

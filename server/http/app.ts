@@ -72,6 +72,8 @@ export interface AppExtension {
   /** WebSocket paths it serves; Host and Origin are checked before upgrade() is called. */
   wsPaths?: string[];
   upgrade?(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, ctx: ExtensionContext): void;
+  /** Why a training session's solution may not be shown now (403), or undefined to allow it. */
+  solutionRefusal?(session: SessionInfo): string | undefined;
   close?(): void;
 }
 
@@ -108,6 +110,7 @@ export function createApp(engine: EngineApi, opts: AppOptions = {}): CreatedApp 
   // clear error frame instead of a dropped connection.
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
   const webDist = opts.webDist ?? DEFAULT_WEB_DIST;
+  const extensions = opts.extensions ?? [];
 
   const app = express();
   app.disable('x-powered-by');
@@ -237,6 +240,10 @@ export function createApp(engine: EngineApi, opts: AppOptions = {}): CreatedApp 
 
   api.post('/sessions/:id/solution', (req, res) => {
     const info = ownedSession(req);
+    for (const ext of extensions) {
+      const reason = ext.solutionRefusal?.(info);
+      if (reason) throw new HttpError(403, 'solution_locked', reason);
+    }
     const body = (req.body ?? {}) as Record<string, unknown>;
     if (body.confirm !== true)
       throw new HttpError(400, 'bad_request', 'viewing the solution is recorded; send {"confirm":true} to confirm', 'confirm');
@@ -267,7 +274,6 @@ export function createApp(engine: EngineApi, opts: AppOptions = {}): CreatedApp 
     res.json({ ended: true, session: after ? view(after) : undefined });
   });
 
-  const extensions = opts.extensions ?? [];
   for (const ext of extensions) if (ext.router) api.use(ext.router(extCtx()));
 
   api.use((req, _res, next) => {

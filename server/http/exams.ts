@@ -14,8 +14,10 @@
  *   WS     /ws/exam-terminal?run=<id>&node=<n> a shell on a node of the run's clusters
  *
  * There is deliberately no check/grade endpoint: nothing is graded before
- * submit or time-out. Every run endpoint and socket needs the run's owner
- * token (cookie, or the X-Kubedrill-Owner header).
+ * submit or time-out, and while an exam is under way a training session of
+ * one of its tasks' scenarios cannot show the solution (403). Every run
+ * endpoint and socket needs the run's owner token (cookie, or the
+ * X-Kubedrill-Owner header).
  */
 import express from 'express';
 import type { Request } from 'express';
@@ -226,6 +228,12 @@ export function examsExtension(service: ExamService): AppExtension {
         });
         ws.on('error', () => {});
       }
+    },
+
+    solutionRefusal(session) {
+      const run = service.activeRunWith(session.scenarioId);
+      if (!run) return undefined;
+      return `this scenario is a task of the mock exam "${run.title}" (run ${run.id}), which is under way: its solution stays hidden until the exam is submitted or its time is up`;
     },
 
     close() {
