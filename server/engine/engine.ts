@@ -52,6 +52,8 @@ interface Session {
   endedAt?: number;
   abort: AbortController;
   busy?: Promise<unknown>;
+  /** Deleting the cluster of a failed bring-up; reset and end wait for it. */
+  cleanup?: Promise<void>;
 }
 
 const MAX_EVENTS = 2000;
@@ -183,6 +185,12 @@ export class Engine implements EngineApi {
     session.info.error = message;
     this.emit(session, { type: 'error', message });
     this.setStage(session, 'failed');
+    // A failed session holds no slot (activeCount), so it must not hold a
+    // cluster either: repeated failures would pile clusters up on the host.
+    // Reset gives it a fresh one.
+    session.cleanup = teardown(session.ctx)
+      .catch((err) => this.emit(session, { type: 'log', message: `deleting the failed cluster: ${(err as Error).message}` }))
+      .finally(() => this.registry.release(session.info.cluster));
   }
 
   getSession(id: string): SessionInfo {
@@ -292,6 +300,8 @@ export class Engine implements EngineApi {
   }
 
   private async rebuild(s: Session): Promise<void> {
+    await s.cleanup;
+    s.cleanup = undefined;
     await teardown(s.ctx).catch((e) => s.ctx.log(`delete before reset: ${(e as Error).message}`));
     if (this.ending(s)) return;
     s.ctx.nodes = [];
@@ -306,6 +316,7 @@ export class Engine implements EngineApi {
     s.abort.abort();
     this.setStage(s, 'ending');
     await s.busy?.catch(() => {});
+    await s.cleanup;
     try {
       await teardown(s.ctx);
     } catch (e) {

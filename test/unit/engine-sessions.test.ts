@@ -35,6 +35,24 @@ describe('Engine: session cap', () => {
     await engine.shutdown();
   });
 
+  it('deletes the cluster of a bring-up that failed after the cluster was made, and reset builds a new one', async () => {
+    const failing = { ...tinyScenario('failing-setup'), setup: [{ run: { node: 'worker' as const, script: 'exit 3' } }] };
+    const { engine, driver } = testEngine([failing]);
+    const origExec = driver.exec.bind(driver);
+    let failSetup = true;
+    driver.exec = async (node, argv, opts) =>
+      failSetup && opts?.stdin?.includes('exit 3') ? { exitCode: 3, stdout: '', stderr: 'setup broke' } : origExec(node, argv, opts);
+    const s = engine.startSession('failing-setup');
+    await until('failed', () => engine.getSession(s.id).stage === 'failed');
+    await until('failed cluster deleted', () => driver.deleted.includes(s.cluster));
+    expect(driver.live.has(s.cluster)).toBe(false);
+    failSetup = false;
+    await engine.reset(s.id);
+    await until('ready after reset', () => engine.getSession(s.id).stage === 'ready');
+    expect(driver.live.has(s.cluster)).toBe(true);
+    await engine.shutdown();
+  });
+
   it('takes its cap from the options', async () => {
     const { engine } = testEngine(undefined, { maxSessions: 1 });
     engine.startSession('tiny');
