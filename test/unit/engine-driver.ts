@@ -31,8 +31,6 @@ export interface ScriptedDriver extends ClusterDriver {
 export function scriptedDriver(): ScriptedDriver {
   const nodesOf = new Map<string, ClusterNode[]>();
   const holds = new Map<Op, { reached: () => void; released: Promise<void> }>();
-  const ok = (stdout = ''): ExecResult => ({ exitCode: 0, stdout, stderr: '' });
-
   async function pass(op: Op, signal?: AbortSignal): Promise<void> {
     const h = holds.get(op);
     if (!h) return;
@@ -79,25 +77,37 @@ export function scriptedDriver(): ScriptedDriver {
       const cluster = [...nodesOf].find(([, ns]) => ns.some((n) => n.name === node))?.[0];
       const nodes = cluster && driver.live.has(cluster) ? nodesOf.get(cluster)! : [];
       if (!nodes.length) return { exitCode: 1, stdout: '', stderr: `Error: No such container: ${node}` };
-      const a = argv.join(' ');
-      if (a.includes(' get nodes')) return ok(JSON.stringify({ items: nodes.map((n, i) => ({ metadata: { name: n.name, uid: `uid-${i}` }, status: { conditions: [{ type: 'Ready', status: 'True' }] } })) }));
-      if (a.includes('daemonsets,deployments')) return ok('{"items":[]}');
-      if (argv[0] === 'bash' && opts.stdin?.includes('sha256sum')) return ok(`${'a'.repeat(64)}  /etc/kubernetes/pki/ca.crt\n`);
-      return ok();
+      return healthyClusterAnswer(nodes, argv, opts);
     },
-    async kubeconfig(cluster) {
-      return `apiVersion: v1\nkind: Config\nclusters:\n- name: kind-${cluster}\n`;
-    },
-    interactiveShell(node) {
-      return { file: 'docker', args: ['exec', '-it', node, 'bash'] };
-    },
-    async hasImage() {
-      return true;
-    },
-    async loadImages() {},
+    ...FAKE_DRIVER_BASICS,
   };
   return driver;
 }
+
+const ok = (stdout = ''): ExecResult => ({ exitCode: 0, stdout, stderr: '' });
+
+/** What a healthy cluster answers to the lifecycle's own commands (nodes Ready, system workloads, CA hash). */
+export function healthyClusterAnswer(nodes: ClusterNode[], argv: string[], opts: ExecOptions = {}): ExecResult {
+  const a = argv.join(' ');
+  if (a.includes(' get nodes')) return ok(JSON.stringify({ items: nodes.map((n, i) => ({ metadata: { name: n.name, uid: `uid-${i}` }, status: { conditions: [{ type: 'Ready', status: 'True' }] } })) }));
+  if (a.includes('daemonsets,deployments')) return ok('{"items":[]}');
+  if (argv[0] === 'bash' && opts.stdin?.includes('sha256sum')) return ok(`${'a'.repeat(64)}  /etc/kubernetes/pki/ca.crt\n`);
+  return ok();
+}
+
+/** The parts of a fake ClusterDriver no test needs to vary. */
+export const FAKE_DRIVER_BASICS: Pick<ClusterDriver, 'kubeconfig' | 'interactiveShell' | 'hasImage' | 'loadImages'> = {
+  async kubeconfig(cluster) {
+    return `apiVersion: v1\nkind: Config\nclusters:\n- name: kind-${cluster}\n`;
+  },
+  interactiveShell(node) {
+    return { file: 'docker', args: ['exec', '-it', node, 'bash'] };
+  },
+  async hasImage() {
+    return true;
+  },
+  async loadImages() {},
+};
 
 /** A scenario with nothing to set up or inject: the bring-up is just the lifecycle's own actions. */
 export function tinyScenario(id = 'tiny'): Scenario {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterDriver, ClusterNode, ClusterSpec, ExecOptions, ExecResult } from '../../clusters/driver.js';
 import { qualifiedImage } from '../../server/engine/lifecycle.js';
+import { FAKE_DRIVER_BASICS, healthyClusterAnswer } from './engine-driver.js';
 import { lifecycleOps } from '../../server/exams/cluster-ops.js';
 import { loadPack } from '../../server/scenarios/loader.js';
 import type { Scenario } from '../../server/scenarios/types.js';
@@ -38,23 +39,10 @@ function scriptedDriver() {
     },
     async exec(node: string, argv: string[], opts: ExecOptions = {}) {
       calls.push({ node, argv, stdin: opts.stdin });
-      const a = argv.join(' ');
-      if (a.includes(' get nodes')) return ok(JSON.stringify({ items: nodes.map((n, i) => ({ metadata: { name: n.name, uid: `uid-${i}` }, status: { conditions: [{ type: 'Ready', status: 'True' }] } })) }));
-      if (a.includes('daemonsets,deployments')) return ok('{"items":[]}');
-      if (argv[0] === 'ctr') return ok(argv.at(-1)!.replace('name==', '') + '\n');
-      if (argv[0] === 'bash' && opts.stdin?.includes('sha256sum')) return ok(`${'a'.repeat(64)}  /etc/kubernetes/pki/ca.crt\n`);
-      return ok();
+      if (argv[0] === 'ctr') return ok(argv.at(-1)!.replace('name==', '') + '\n'); // every image preloaded
+      return healthyClusterAnswer(nodes, argv, opts);
     },
-    async kubeconfig(cluster) {
-      return `apiVersion: v1\nkind: Config\nclusters:\n- name: kind-${cluster}\n`;
-    },
-    interactiveShell(node) {
-      return { file: 'docker', args: ['exec', '-it', node, 'bash'] };
-    },
-    async hasImage() {
-      return true;
-    },
-    async loadImages() {},
+    ...FAKE_DRIVER_BASICS,
   };
   return { driver, calls, created };
 }
