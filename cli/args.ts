@@ -32,6 +32,8 @@ export interface ValidateCliOptions {
   keepFailed?: boolean;
   retries: number;
   image?: string;
+  /** false with --no-alternatives */
+  alternatives: boolean;
 }
 
 /** `kubedrill validate <pack>` with its options; the caller adds the action. */
@@ -41,10 +43,11 @@ export function validateCommand(program: Command): Command {
     .description('prove a pack on real clusters: faults → 0 %, reference solution → 100 %')
     .argument('<pack>', 'pack folder')
     .option('-s, --scenario <id>', 'only this scenario (repeatable)', collect, [])
-    .option('--runs <n>', 'run each scenario n times on fresh clusters (flake check)', positiveInt, 1)
+    .option('--runs <n>', 'run each scenario n times, each on a fresh cluster (2 = the flake check)', positiveInt, 2)
     .option('-j, --concurrency <n>', 'clusters at once', positiveInt, 1)
     .option('--junit <file>', 'write JUnit XML')
     .option('--keep-failed', 'keep the cluster of a failed scenario for debugging')
     .option('--retries <n>', 're-run a failed scenario on a fresh cluster up to n times (reported as FLAKY if it then passes)', nonNegativeInt, 0)
-    .option('--image <ref>', 'node image (default: the offline image if built, else kindest/node)');
+    .option('--image <ref>', 'node image (default: the offline image if built, else kindest/node)')
+    .option('--no-alternatives', "skip the scenarios' alternativeSolutions (each otherwise runs once on its own cluster)");
 }

@@ -35,6 +35,7 @@ export async function main(argv = process.argv): Promise<void> {
         keepFailed: o.keepFailed,
         nodeImage: o.image,
         retries: o.retries,
+        alternatives: o.alternatives,
       });
       process.exitCode = runs.every((r) => r.ok) && loadErrors.length === 0 && runs.length > 0 ? 0 : 1;
     });

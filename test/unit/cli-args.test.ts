@@ -35,16 +35,16 @@ describe('whole-number flag parsers', () => {
 });
 
 describe('kubedrill validate options', () => {
-  it('defaults: one run, one at a time, no retries', () => {
+  it('defaults: two runs (the flake check), one at a time, no retries, alternatives on', () => {
     expect(parseValidate(['scenarios/core'])).toEqual({
       pack: 'scenarios/core',
-      opts: { scenario: [], runs: 1, concurrency: 1, retries: 0 },
+      opts: { scenario: [], runs: 2, concurrency: 1, retries: 0, alternatives: true },
     });
   });
 
   it('parses every flag into numbers and lists', () => {
-    const { opts } = parseValidate(['p', '-s', 'a', '--scenario', 'b', '--runs', '2', '-j', '3', '--retries', '1', '--junit', 'out.xml', '--keep-failed', '--image', 'kindest/node:v1.34.0']);
-    expect(opts).toEqual({ scenario: ['a', 'b'], runs: 2, concurrency: 3, retries: 1, junit: 'out.xml', keepFailed: true, image: 'kindest/node:v1.34.0' });
+    const { opts } = parseValidate(['p', '-s', 'a', '--scenario', 'b', '--runs', '2', '-j', '3', '--retries', '1', '--junit', 'out.xml', '--keep-failed', '--image', 'kindest/node:v1.34.0', '--no-alternatives']);
+    expect(opts).toEqual({ scenario: ['a', 'b'], runs: 2, concurrency: 3, retries: 1, junit: 'out.xml', keepFailed: true, image: 'kindest/node:v1.34.0', alternatives: false });
   });
 
   it('--retries 0 is allowed', () => {
