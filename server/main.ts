@@ -12,6 +12,7 @@ import { createServer } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
+import { collect, positiveInt } from '../cli/args.js';
 import { createApp } from './http/app.js';
 import { DEFAULT_MAX_SESSIONS, createEngine } from './engine/engine.js';
 import { lifecycleOps } from './exams/cluster-ops.js';
@@ -30,13 +31,6 @@ function parsePort(v: string): number {
   return n;
 }
 
-function parseMaxSessions(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('max sessions must be a whole number ≥ 1');
-  return n;
-}
-
-const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 export async function main(argv = process.argv): Promise<void> {
   const program = new Command()
@@ -53,8 +47,8 @@ export async function main(argv = process.argv): Promise<void> {
     .option(
       '--max-sessions <n>',
       'training sessions (kind clusters) running at once (env KUBEDRILL_MAX_SESSIONS)',
-      parseMaxSessions,
-      process.env.KUBEDRILL_MAX_SESSIONS ? parseMaxSessions(process.env.KUBEDRILL_MAX_SESSIONS) : DEFAULT_MAX_SESSIONS,
+      positiveInt,
+      process.env.KUBEDRILL_MAX_SESSIONS ? positiveInt(process.env.KUBEDRILL_MAX_SESSIONS) : DEFAULT_MAX_SESSIONS,
     )
     .parse(argv);
   const o = program.opts<{ host: string; port: number; packs: string[]; allowOrigin: string[]; allowHost: string[]; webDist: string; exams: string; db?: string; maxSessions: number }>();

@@ -198,7 +198,6 @@ export async function prepareNodeShells(ctx: LifecycleContext): Promise<void> {
   );
 }
 
-/** Images a scenario declares: present in every node, loaded from the host, or pulled (online). */
 /** Our offline image describes itself here; kindest/node and kubedrill/node-online do not have it. */
 const OFFLINE_IMAGE_MANIFEST = '/kind/kubedrill-image.json';
 
@@ -236,6 +235,7 @@ export async function checkImageContract(ctx: LifecycleContext): Promise<void> {
   ctx.log(r.stdout.trim());
 }
 
+/** Images a scenario declares: present in every node, loaded from the host, or pulled (online). */
 export async function ensureWorkloadImages(ctx: LifecycleContext): Promise<void> {
   const wanted = ctx.scenario.cluster.images ?? [];
   const missing: string[] = [];
@@ -250,19 +250,20 @@ export async function ensureWorkloadImages(ctx: LifecycleContext): Promise<void>
   if (missing.length === 0) return;
   const notLocal: string[] = [];
   for (const image of missing) if (!(await ctx.driver.hasImage(image))) notLocal.push(image);
-  if (notLocal.length > 0 && !(await isOfflineImage(ctx))) {
+  if (notLocal.length > 0) {
+    if (await isOfflineImage(ctx)) {
+      throw new Error(
+        `images not available offline: ${notLocal.join(', ')}. Build the offline image (clusters/image/build.sh) ` +
+          'or pull them with docker first.',
+      );
+    }
     // Online node images (kindest/node, kubedrill/node-online): the kubelet pulls what is not preloaded.
     ctx.log(`not preloaded, the kubelet will pull them: ${notLocal.join(', ')}`);
-    missing.splice(0, missing.length, ...missing.filter((i) => !notLocal.includes(i)));
-    if (missing.length === 0) return;
-  } else if (notLocal.length > 0) {
-    throw new Error(
-      `images not available offline: ${notLocal.join(', ')}. Build the offline image (clusters/image/build.sh) ` +
-        'or pull them with docker first.',
-    );
   }
-  ctx.log(`loading images into the nodes: ${missing.join(', ')}`);
-  await ctx.driver.loadImages(ctx.cluster, missing, ctx.log);
+  const fromHost = missing.filter((i) => !notLocal.includes(i));
+  if (fromHost.length === 0) return;
+  ctx.log(`loading images into the nodes: ${fromHost.join(', ')}`);
+  await ctx.driver.loadImages(ctx.cluster, fromHost, ctx.log);
 }
 
 /** containerd's fully qualified form of an image reference. */
@@ -301,8 +302,7 @@ export async function gradeCluster(ctx: LifecycleContext, opts: GradeOptions = {
   return grade(ctx.scenario, viewOf(ctx), { identity: ctx.identity, signal: ctx.signal, ...opts });
 }
 
-/** Runs the scenario's reference solution (validate, and "show me" in training). */
-/** The reference solution, or one of the scenario's alternativeSolutions by name (validate). */
+/** Runs the scenario's reference solution (validate, and "show me" in training), or one of its alternativeSolutions by name (validate). */
 export async function applySolution(ctx: LifecycleContext, alternative?: string): Promise<void> {
   if (!alternative) return runSteps(ctx.scenario.solution, stepContext(ctx), 'solution');
   const alt = ctx.scenario.alternativeSolutions?.find((a) => a.name === alternative);

@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { isMap, isPair, isScalar, isSeq, LineCounter, type Document, type Node as YamlNode } from 'yaml';
+import { CHECK_KINDS } from '../../graders/index.js';
+import { STEP_KINDS } from '../steps/index.js';
 
 export const SCHEMA_PATH = fileURLToPath(new URL('../../scenarios/scenario.schema.json', import.meta.url));
 
@@ -105,8 +107,6 @@ function toPos(lc: LineCounter, offset: number) {
   return { line, column: col };
 }
 
-const STEP_KINDS = ['run', 'apply', 'delete', 'patch', 'systemd', 'writeFile', 'editFile', 'editYaml', 'node', 'wait'];
-const CHECK_KINDS = ['object', 'absent', 'command', 'file', 'nodeReady', 'systemd', 'etcdSnapshot', 'networkPolicy'];
 
 let compiled: ValidateFunction | undefined;
 
